@@ -1,0 +1,113 @@
+"""The Lightning DataModule: dataset -> protocol split -> nested subset -> fit/validation/evaluation sets.
+
+Training batches are the reader's (its strategy decides what a training input is); evaluation batches
+are lists of `Example` records, so a strategy can run its multi-step inference inside one step.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import lightning as L
+from torch.utils.data import DataLoader
+
+from decomp.data.cache import examples_fingerprint
+from decomp.data.datasets import get_dataset
+from decomp.data.decompositions import apply_decompositions
+from decomp.data.protocols import PROTOCOLS, carve_validation, deployed_split, gold_split, nested_subset
+from decomp.data.schema import Example
+from decomp.errors import ConfigError
+
+
+def _as_list(batch: list[Example]) -> list[Example]:
+    return list(batch)
+
+
+class DecompDataModule(L.LightningDataModule):
+    """Args:
+        dataset: `synthetic`, `drop` or `hotpotqa` (see `decomp.data.datasets`).
+        data_dir: folder holding `raw/` (default: $DECOMP_DATA_DIR); unused by `synthetic`.
+        protocol: `gold` (K passage folds over the gold-decomposed pool) or `deployed`.
+        fold, n_folds, fold_seed: which fold of the `gold` protocol is evaluated.
+        k: training questions drawn (nested, seeded by subset_seed) from the training side, or "all".
+        val_fraction: share of the subset carved off for validation (0 disables validation).
+        decompositions: `gold` or `predicted` (then predicted_file, from `decomp decompose`).
+        eval_examples: examples per evaluation batch (a strategy answers them together, step by step).
+        eval_limit: score only the first n evaluation questions (quick checks; recorded).
+        synthetic: options of the synthetic set (n, seed, config knobs).
+    """
+
+    def __init__(self, dataset: str = "synthetic", data_dir: str | None = None, protocol: str = "gold",
+                 fold: int = 0, n_folds: int = 5, fold_seed: int = 0, k: int | str = "all",
+                 subset_seed: int = 0, val_fraction: float = 0.2, decompositions: str = "gold",
+                 predicted_file: str | None = None, batch_size: int = 16, eval_examples: int = 64,
+                 num_workers: int = 0, eval_limit: int | None = None, synthetic: dict | None = None):
+        super().__init__()
+        if protocol not in PROTOCOLS:
+            raise ConfigError(f"data.protocol must be one of {list(PROTOCOLS)}, got {protocol!r}")
+        self.save_hyperparameters()
+        self.fit_set: list[Example] = []
+        self.val_set: list[Example] = []
+        self.eval_set: list[Example] = []
+
+    def _dataset(self):
+        h = self.hparams
+        options = dict(h.synthetic or {}) if h.dataset == "synthetic" else {"data_dir": h.data_dir}
+        return get_dataset(h.dataset, **options)
+
+    def setup(self, stage: str | None = None) -> None:
+        if self.eval_set:
+            return
+        h = self.hparams
+        dataset = self._dataset()
+        pool = dataset.pool()
+        if h.protocol == "gold":
+            split = gold_split(pool, h.fold, h.n_folds, h.fold_seed)
+        else:
+            split = deployed_split(pool, dataset.deployed())
+        subset = nested_subset(split.train, h.k, h.subset_seed)
+        if h.val_fraction > 0:
+            fit, val = carve_validation(subset, h.val_fraction, seed=h.subset_seed)
+        else:
+            fit, val = subset, []
+        evaluation = split.eval[: h.eval_limit] if h.eval_limit else split.eval
+        self.split = split
+        strategy = getattr(self.trainer.lightning_module, "strategy", None) if self.trainer else None
+        if h.protocol == "deployed" and h.decompositions == "gold" and getattr(strategy, "needs_decomposition",
+                                                                               False):
+            raise ConfigError(f"the deployed protocol has no gold decompositions; strategy "
+                              f"{strategy.name!r} needs data.decompositions=predicted and data.predicted_file")
+        # Predicted decompositions replace gold ones at evaluation only: training uses the gold pool.
+        self.eval_set = apply_decompositions(evaluation, h.decompositions, h.predicted_file)
+        self.fit_set, self.val_set = fit, val
+
+    def describe(self) -> dict:
+        """What a result records about the data: dataset, protocol version, fold, sizes, hashes."""
+        h = self.hparams
+        return {
+            "dataset": h.dataset, "protocol": h.protocol, "protocol_version": PROTOCOLS[h.protocol],
+            "fold": h.fold if h.protocol == "gold" else None, "n_folds": h.n_folds, "fold_seed": h.fold_seed,
+            "k": h.k, "subset_seed": h.subset_seed, "decompositions": h.decompositions,
+            "predicted_file": str(Path(h.predicted_file).resolve()) if h.predicted_file else None,
+            "n_fit": len(self.fit_set), "n_val": len(self.val_set), "n_eval": len(self.eval_set),
+            "train_hash": examples_fingerprint(self.fit_set + self.val_set),
+            "eval_hash": examples_fingerprint(self.eval_set), "eval_limit": h.eval_limit,
+        }
+
+    # --- loaders -------------------------------------------------------------------------------------
+    def train_dataloader(self) -> DataLoader:
+        reader = self.trainer.lightning_module
+        return reader.training_loader(self.fit_set, self.hparams.batch_size, self.hparams.num_workers)
+
+    def _examples(self, examples: list[Example]) -> DataLoader:
+        return DataLoader(examples, batch_size=self.hparams.eval_examples, shuffle=False,
+                          collate_fn=_as_list)
+
+    def val_dataloader(self) -> DataLoader | list:
+        return self._examples(self.val_set) if self.val_set else []
+
+    def test_dataloader(self) -> DataLoader:
+        return self._examples(self.eval_set)
+
+    def predict_dataloader(self) -> DataLoader:
+        return self._examples(self.eval_set)

@@ -1,0 +1,148 @@
+"""`decomp fit|validate|test|predict --config configs/<dataset>/<reader>-<strategy>.yaml`.
+
+A LightningCLI over the reader modules and `DecompDataModule`, with the harness's defaults: seed 0,
+a CSV logger, `last.ckpt` checkpoints (resume with `--ckpt_path last`), bf16 on a GPU that has it, the
+resolved config saved beside the run, and a recorder writing predictions (JSONL) and metrics (JSON).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections import defaultdict
+from pathlib import Path
+
+import torch
+from lightning.pytorch import Callback, LightningModule, Trainer
+from lightning.pytorch.callbacks import BasePredictionWriter, ModelCheckpoint
+from lightning.pytorch.cli import LightningCLI
+
+from decomp.data.module import DecompDataModule
+from decomp.errors import ConfigError
+from decomp.provenance import config_hash, git_commit, package_versions
+from decomp.readers.base import ReaderModule
+
+
+def run_dir(trainer: Trainer) -> Path:
+    return Path(trainer.log_dir or trainer.default_root_dir)
+
+
+def _write_json(path: Path, payload: dict) -> None:
+    """Write atomically: a crash mid-write never leaves a truncated results file."""
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(json.dumps(payload, indent=2, sort_keys=True, default=str) + "\n")
+    tmp.replace(path)
+
+
+def per_operator(records: list[dict], operators: dict[str, tuple[str, ...]]) -> dict[str, dict]:
+    """EM/F1 (percent) over the questions whose decomposition uses each operator."""
+    sums: dict[str, list[float]] = defaultdict(lambda: [0.0, 0.0, 0])
+    for r in records:
+        for op in set(operators.get(r["example_id"], ())):
+            s = sums[op]
+            s[0] += r["em"]
+            s[1] += r["f1"]
+            s[2] += 1
+    return {op: {"em": 100 * em / n, "f1": 100 * f1 / n, "n": n} for op, (em, f1, n) in sorted(sums.items())}
+
+
+class RunRecorder(BasePredictionWriter):
+    """Writes `predictions.jsonl` (predict), `test_predictions.jsonl` and `metrics.json` (test).
+
+    Predictions stream to a `.partial` file renamed when the loop ends, so an interrupted run never
+    passes off a partial file as complete (and never truncates an earlier complete one).
+    """
+
+    def __init__(self) -> None:
+        super().__init__(write_interval="batch")
+        self._partial: Path | None = None
+
+    def run_summary(self, trainer: Trainer, module: LightningModule) -> dict:
+        dm = trainer.datamodule
+        return {"data": dm.describe() if dm is not None else None,
+                "strategy": module.strategy.describe() if module.strategy else None,
+                "reader": {"class": type(module).__name__, **dict(module.hparams)},
+                "unanswerable_training_inputs": getattr(module, "unanswerable", None),
+                "git_commit": git_commit(), "versions": package_versions(),
+                "device": torch.cuda.get_device_name() if torch.cuda.is_available() else "cpu",
+                "precision": str(trainer.precision)}
+
+    # --- predict ---
+    def on_predict_start(self, trainer: Trainer, module: LightningModule) -> None:
+        self._partial = run_dir(trainer) / "predictions.jsonl.partial"
+        self._partial.parent.mkdir(parents=True, exist_ok=True)
+        self._partial.write_text("")
+
+    def write_on_batch_end(self, trainer, module, prediction, batch_indices, batch, batch_idx,
+                           dataloader_idx) -> None:
+        with open(self._partial, "a", encoding="utf-8") as f:
+            for record in prediction:
+                f.write(json.dumps(record, default=str) + "\n")
+
+    def on_predict_end(self, trainer: Trainer, module: LightningModule) -> None:
+        if trainer.is_global_zero and self._partial is not None:
+            self._partial.replace(self._partial.with_suffix(""))
+
+    # --- test ---
+    def on_test_end(self, trainer: Trainer, module: LightningModule) -> None:
+        if not trainer.is_global_zero:
+            return
+        out = run_dir(trainer)
+        out.mkdir(parents=True, exist_ok=True)
+        records = module.predictions["test"]
+        with open(out / "test_predictions.jsonl.partial", "w", encoding="utf-8") as f:
+            for record in records:
+                f.write(json.dumps(record, default=str) + "\n")
+        (out / "test_predictions.jsonl.partial").replace(out / "test_predictions.jsonl")
+        ops = {e.id: e.operators for e in trainer.datamodule.eval_set} if trainer.datamodule else {}
+        metrics = {k: float(v) for k, v in trainer.callback_metrics.items() if k.startswith("test_")}
+        _write_json(out / "metrics.json", {"metrics": metrics, "n": len(records),
+                                           "per_operator": per_operator(records, ops),
+                                           **self.run_summary(trainer, module)})
+
+
+class RefuseOverwrite(Callback):
+    """A fresh `fit` into a run folder that already holds a checkpoint would clobber it: refuse."""
+
+    def on_fit_start(self, trainer: Trainer, module: LightningModule) -> None:
+        if trainer.ckpt_path is None and any(
+                next(Path(cb.dirpath).glob("*.ckpt"), None) for cb in trainer.checkpoint_callbacks if cb.dirpath):
+            folder = trainer.checkpoint_callbacks[0].dirpath
+            raise ConfigError(f"{folder} already holds checkpoints of an earlier run: resume it with "
+                              "`--ckpt_path last`, or give this run another folder "
+                              "(--trainer.logger.init_args.save_dir)")
+
+
+def default_precision() -> str:
+    return "bf16-mixed" if torch.cuda.is_available() and torch.cuda.is_bf16_supported() else "32-true"
+
+
+class DecompCLI(LightningCLI):
+    def add_arguments_to_parser(self, parser) -> None:
+        parser.add_lightning_class_args(ModelCheckpoint, "checkpoint")
+        parser.set_defaults({"checkpoint.save_last": True, "checkpoint.save_top_k": 0})
+
+    def before_fit(self) -> None:
+        self._record_config()
+
+    def _record_config(self) -> None:
+        config = self.config.get(self.subcommand)
+        if config is not None:
+            self.trainer.logger and self.trainer.logger.log_hyperparams(
+                {"config_hash": config_hash(config.as_dict())})
+
+
+def run_lightning_cli(args: list[str] | None = None) -> DecompCLI:
+    """Run the CLI on `args` (None: the process's own command line)."""
+    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+    return DecompCLI(
+        ReaderModule, DecompDataModule, subclass_mode_model=True, args=args,
+        seed_everything_default=0,
+        save_config_kwargs={"overwrite": True},
+        trainer_defaults={
+            "precision": default_precision(),
+            "logger": {"class_path": "lightning.pytorch.loggers.CSVLogger",
+                       "init_args": {"save_dir": "runs", "name": "default"}},
+            "callbacks": [RunRecorder(), RefuseOverwrite()],
+        },
+    )

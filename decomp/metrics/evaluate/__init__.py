@@ -1,0 +1,1 @@
+"""`evaluate` metric modules (one folder each) that score with decomp.metrics."""

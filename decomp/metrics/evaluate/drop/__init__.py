@@ -1,0 +1,1 @@
+"""The DROP `evaluate` metric module (load the folder with `evaluate.load`)."""

@@ -1,0 +1,1 @@
+"""The HotpotQA `evaluate` metric module (load the folder with `evaluate.load`)."""

@@ -1,0 +1,213 @@
+"""The reader LightningModule both readers share: strategy, batching, evaluation, optimisation.
+
+Training batches are padded features (from `training_loader` or a DataModule using `featurize` +
+`collate`). Evaluation batches are lists of `Example` records: the strategy turns them into reader
+inputs and calls `answer`, the reader's own sequential inference loop whose answers are keyed by uid.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from typing import ClassVar
+
+import lightning as L
+import torch
+from torch import nn
+from torch.utils.data import DataLoader
+from torchmetrics import MeanMetric
+from transformers import PreTrainedModel, get_linear_schedule_with_warmup
+
+from decomp.data.schema import Example
+from decomp.errors import ConfigError
+from decomp.readers.batching import bucket_batch_sampler, pad_features
+from decomp.readers.models import load_tokenizer, resize_embeddings
+from decomp.readers.scoring import prediction_record
+from decomp.readers.types import ReaderInput
+
+log = logging.getLogger(__name__)
+_STAGES = ("val", "test")
+
+
+class ReaderModule(L.LightningModule):
+    """Base reader. Subclasses build the model and implement `featurize` and `answer`.
+
+    Args:
+        model: hub name, local folder, "minilm" (offline default) or "tiny-bert"/"tiny-t5" (tests).
+        max_length: tokens per model input (question + context window, or the seq2seq source).
+        lr, weight_decay, warmup_ratio: AdamW and a linear warmup/decay over the run's optimizer steps.
+        eval_batch_size: features per forward pass in `answer`.
+        attention_dropout: overrides the model's attention dropout (None keeps it; 0 is ~3x faster on CPU).
+        strategy, strategy_options: the decomposition strategy, by registry name; None attaches none yet
+            (call `attach_strategy` before training or evaluation).
+        seed: fixes which negative windows are kept and the training batch order.
+    """
+
+    model_keys: ClassVar[tuple[str, ...]]  # batch keys the model's forward takes
+
+    def __init__(self, model: str = "minilm", max_length: int = 384, lr: float = 1e-4,
+                 weight_decay: float = 0.01, warmup_ratio: float = 0.1, eval_batch_size: int = 32,
+                 attention_dropout: float | None = None, strategy: str | None = "none",
+                 strategy_options: dict | None = None, seed: int = 0):
+        super().__init__()
+        self.save_hyperparameters()
+        self.max_length = max_length
+        self.eval_batch_size = eval_batch_size
+        self.seed = seed
+        self.tokenizer = load_tokenizer(model)
+        self.model: PreTrainedModel = self.build_model(model, attention_dropout)
+        self.strategy = None
+        self.unanswerable_log: dict[str, ReaderInput] = {}  # training inputs skipped: no usable answer
+        self.scores = nn.ModuleDict({f"{s}_{m}": MeanMetric() for s in _STAGES for m in ("em", "f1")})
+        self.predictions: dict[str, list[dict]] = {s: [] for s in _STAGES}
+        if strategy is not None:
+            from decomp.strategies import get_strategy
+
+            self.attach_strategy(get_strategy(strategy, **(strategy_options or {})))
+
+    # --- what subclasses provide -------------------------------------------------------------------
+    def build_model(self, spec: str, attention_dropout: float | None) -> PreTrainedModel:
+        raise NotImplementedError
+
+    def featurize(self, inputs: Sequence[ReaderInput], train: bool) -> list[dict]:
+        """Model features; each keeps its `uid` and `length` (tokens, for bucketing)."""
+        raise NotImplementedError
+
+    def answer(self, inputs: Sequence[ReaderInput]) -> dict[str, str]:
+        """Batched inference in eval mode on the module's device: answers keyed by uid."""
+        raise NotImplementedError
+
+    @property
+    def pad_values(self) -> dict[str, int]:
+        return {"input_ids": self.tokenizer.pad_token_id, "attention_mask": 0, "token_type_ids": 0}
+
+    # --- strategy and data -------------------------------------------------------------------------
+    def attach_strategy(self, strategy) -> None:
+        """Use `strategy` (a `decomp.strategies.Strategy`); its special tokens join the vocabulary."""
+        vocab = self.tokenizer.get_vocab()
+        new = [t for t in strategy.special_tokens() if t not in vocab]
+        if new:
+            self.tokenizer.add_tokens(new, special_tokens=True)
+            resize_embeddings(self.model, len(self.tokenizer))
+        self.strategy = strategy
+
+    @property
+    def unanswerable(self) -> int:
+        """How many distinct training inputs were skipped for having no usable answer."""
+        return len(self.unanswerable_log)
+
+    def record_unanswerable(self, skipped: Sequence[ReaderInput], total: int) -> None:
+        self.unanswerable_log.update((i.uid, i) for i in skipped)
+        if skipped:
+            log.warning("%d of %d training inputs have no usable answer and are not trained on "
+                        "(reader.unanswerable_log lists them)", len(skipped), total)
+
+    def collate(self, features: Sequence[dict]) -> dict:
+        """Pad to the longest feature of the batch."""
+        return pad_features(features, self.pad_values)
+
+    def training_features(self, examples: Sequence[Example]) -> list[dict]:
+        """The features of the strategy's training inputs for `examples`."""
+        strategy = self._require_strategy()
+        return self.featurize([i for e in examples for i in strategy.training_inputs(e)], train=True)
+
+    def training_loader(self, examples: Sequence[Example], batch_size: int, num_workers: int = 0,
+                        bucket_batches: int = 50) -> DataLoader:
+        """A length-bucketed training loader whose order depends only on (seed, epoch)."""
+        features = self.training_features(examples)
+        if not features:
+            raise ConfigError("no training features: every training input lacks a usable answer")
+        sampler = bucket_batch_sampler([f["length"] for f in features], batch_size, self.seed, bucket_batches)
+        return DataLoader(features, batch_sampler=sampler, num_workers=num_workers,
+                          collate_fn=functools.partial(pad_features, pad_values=self.pad_values))
+
+    def transfer_batch_to_device(self, batch, device: torch.device, dataloader_idx: int):
+        if isinstance(batch, dict):
+            return {k: v.to(device) if isinstance(v, torch.Tensor) else v for k, v in batch.items()}
+        return batch  # a list of (frozen) Example records: `answer` moves its own tensors
+
+    # --- steps ---------------------------------------------------------------------------------------
+    def training_step(self, batch: dict, batch_idx: int) -> torch.Tensor:
+        loss = self.model(**self.model_inputs(batch)).loss
+        self.log("train_loss", loss, prog_bar=True, batch_size=len(batch["uid"]))
+        return loss
+
+    def model_inputs(self, batch: dict) -> dict:
+        return {k: batch[k].to(self.device) for k in self.model_keys if k in batch}
+
+    def validation_step(self, batch: list[Example], batch_idx: int) -> None:
+        self._evaluate("val", batch)
+
+    def test_step(self, batch: list[Example], batch_idx: int) -> None:
+        self._evaluate("test", batch)
+
+    def predict_step(self, batch: list[Example], batch_idx: int, dataloader_idx: int = 0) -> list[dict]:
+        return self.predict_records(batch)
+
+    def on_validation_epoch_start(self) -> None:
+        self.predictions["val"] = []
+
+    def on_test_epoch_start(self) -> None:
+        self.predictions["test"] = []
+
+    def predict_records(self, examples: Sequence[Example]) -> list[dict]:
+        """One record per example: example_id, source, question, prediction, trace, gold, em, f1 (0-1)."""
+        predictions = {p.example_id: p for p in self._require_strategy().predict(examples, self.answer)}
+        return [prediction_record(e, predictions[e.id]) for e in examples]
+
+    def _evaluate(self, stage: str, examples: list[Example]) -> None:
+        records = self.predict_records(examples)
+        self.predictions[stage].extend(records)
+        for metric in ("em", "f1"):
+            name = f"{stage}_{metric}"
+            values = torch.tensor([r[metric] * 100 for r in records], device=self.device)
+            self.scores[name].update(values)
+            self.log(name, self.scores[name], on_step=False, on_epoch=True, prog_bar=True,
+                     batch_size=len(records))
+
+    def _require_strategy(self):
+        if self.strategy is None:
+            raise ConfigError("the reader has no strategy: pass strategy=<name> or call attach_strategy")
+        return self.strategy
+
+    @contextmanager
+    def inference(self) -> Iterator[None]:
+        """Eval mode and no gradients for the duration, then the previous mode again."""
+        was_training = self.training
+        self.eval()
+        try:
+            with torch.no_grad():
+                yield
+        finally:
+            self.train(was_training)
+
+    # --- optimisation --------------------------------------------------------------------------------
+    def configure_optimizers(self):
+        decay = [p for p in self.model.parameters() if p.requires_grad and p.ndim >= 2]
+        no_decay = [p for p in self.model.parameters() if p.requires_grad and p.ndim < 2]  # biases, norms
+        on_cuda = next(self.model.parameters()).is_cuda
+        optimizer = torch.optim.AdamW(
+            [{"params": decay, "weight_decay": self.hparams.weight_decay},
+             {"params": no_decay, "weight_decay": 0.0}],
+            lr=self.hparams.lr, fused=True if on_cuda else None)
+        total = self.trainer.estimated_stepping_batches
+        if total == float("inf"):
+            raise ConfigError("set the trainer's max_steps or max_epochs: the lr schedule needs a length")
+        warmup = int(total * self.hparams.warmup_ratio)
+        scheduler = get_linear_schedule_with_warmup(optimizer, warmup, int(total))
+        return {"optimizer": optimizer, "lr_scheduler": {"scheduler": scheduler, "interval": "step"}}
+
+
+def chunks(order: Sequence[int], size: int) -> Iterator[list[int]]:
+    for start in range(0, len(order), size):
+        yield list(order[start:start + size])
+
+
+def check_unique_uids(inputs: Sequence[ReaderInput]) -> None:
+    """Answers are keyed by uid, so two inputs sharing one would silently overwrite each other."""
+    uids = [i.uid for i in inputs]
+    if len(set(uids)) != len(uids):
+        dup = next(u for u in uids if uids.count(u) > 1)
+        raise ValueError(f"reader inputs must have unique uids; {dup!r} repeats")

@@ -1,0 +1,45 @@
+"""Which official metric scores an example (by its source) and the record kept per prediction."""
+
+from __future__ import annotations
+
+from decomp.data.schema import Example
+from decomp.errors import ConfigError
+from decomp.metrics import drop_em_f1_max, hotpot_em_f1
+from decomp.readers.types import Prediction
+
+_DROP_SOURCES = ("drop", "synthetic-drop")
+_HOTPOT_SOURCES = ("hotpotqa", "synthetic-hotpot")
+
+
+def metric_for(source: str) -> str:
+    """'drop' or 'hotpot' for a source name (prefix match: `drop`, `synthetic-drop-...`, `hotpotqa`, ...)."""
+    if source.startswith(_DROP_SOURCES):
+        return "drop"
+    if source.startswith(_HOTPOT_SOURCES):
+        return "hotpot"
+    raise ConfigError(f"no metric for example source {source!r}; expected a prefix of "
+                      f"{', '.join(_DROP_SOURCES + _HOTPOT_SOURCES)}")
+
+
+def score(prediction: str | tuple[str, ...], example: Example) -> tuple[float, float]:
+    """(EM, F1) in [0, 1]: the best over the example's gold alternatives, each metric maximised separately.
+
+    A string is one span to the DROP metric (a generated "a, b" stays one span); a tuple of spans (a set
+    answered by the symbolic executor) is scored span by span, as DROP scores multi-span answers.
+    """
+    golds = example.gold_texts()
+    if metric_for(example.source) == "drop":
+        return drop_em_f1_max(list(prediction) if isinstance(prediction, tuple) else prediction, golds)
+    if isinstance(prediction, tuple):
+        prediction = ", ".join(prediction)
+    scores = [hotpot_em_f1(prediction, ", ".join(gold)) for gold in golds]
+    return max((em for em, _ in scores), default=0.0), max((f1 for _, f1 in scores), default=0.0)
+
+
+def prediction_record(example: Example, prediction: Prediction) -> dict:
+    """What a predictions file holds per example."""
+    spans = prediction.answer_spans()
+    em, f1 = score(spans if len(spans) > 1 else prediction.answer, example)
+    return {"example_id": example.id, "source": example.source, "question": example.question,
+            "prediction": prediction.answer, "trace": prediction.trace,
+            "gold": [list(g) for g in example.gold_texts()], "em": em, "f1": f1}

@@ -1,0 +1,32 @@
+"""Suite-wide settings: offline hub, a private cache, and the real data directory."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("HF_DATASETS_OFFLINE", "1")
+os.environ.setdefault("HF_EVALUATE_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+
+REPO = Path(__file__).resolve().parents[1]
+# CI and the README point DECOMP_DATA_DIR at the shared data beside the checkout; fall back to it.
+os.environ.setdefault("DECOMP_DATA_DIR", str(REPO.parent / "shared" / "data"))
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _private_cache(tmp_path_factory: pytest.TempPathFactory) -> None:
+    os.environ["DECOMP_CACHE_DIR"] = str(tmp_path_factory.mktemp("decomp-cache"))
+
+
+@pytest.fixture(scope="session")
+def data_dir() -> Path:
+    """The real BREAK/DROP/HotpotQA files. CI has them; a checkout without them skips, saying why."""
+    path = Path(os.environ["DECOMP_DATA_DIR"])
+    if not (path / "raw" / "break").is_dir():
+        pytest.skip(f"real data not found at {path} (set DECOMP_DATA_DIR to the shared data folder)")
+    return path

@@ -1,0 +1,39 @@
+from __future__ import annotations
+
+import pytest
+
+from decomp.data.schema import Answer, Example, Paragraph
+from decomp.errors import ConfigError
+from decomp.readers.scoring import metric_for, prediction_record, score
+from decomp.readers.types import Prediction
+
+
+def _example(source: str, *answers: Answer) -> Example:
+    return Example(id="e", source=source, question="q?", context=(Paragraph("", "text"),), answers=answers)
+
+
+def test_metric_follows_the_source():
+    assert metric_for("drop") == metric_for("synthetic-drop") == "drop"
+    assert metric_for("hotpotqa") == metric_for("synthetic-hotpot") == "hotpot"
+    with pytest.raises(ConfigError, match="cwq"):
+        metric_for("cwq")
+
+
+def test_drop_scores_numbers_as_numbers_and_takes_the_best_alternative():
+    example = _example("drop", Answer(number="78.0"), Answer.span("seventy-eight"))
+    assert score("78", example) == (1.0, 1.0)
+    assert score("seventy-eight", example) == (1.0, 1.0)
+
+
+def test_hotpot_scores_against_each_alternative():
+    example = _example("hotpotqa", Answer.span("the cat"))
+    assert score("Cat.", example) == (1.0, 1.0)
+    em, f1 = score("cat cat", example)
+    assert em == 0.0 and f1 == pytest.approx(2 / 3)
+
+
+def test_prediction_record_keeps_trace_and_gold():
+    example = _example("drop", Answer.span("a", "b"))
+    record = prediction_record(example, Prediction("e", "a", [{"step": 0, "answer": "a"}]))
+    assert record["gold"] == [["a", "b"]] and record["trace"] == [{"step": 0, "answer": "a"}]
+    assert record["em"] == 0.0 and record["f1"] == 0.5
