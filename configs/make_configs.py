@@ -33,7 +33,7 @@ def config(dataset: str, reader: str, strategy: str) -> dict:
     if strategy.startswith("explicit"):
         init["strategy_options"] = {"supervision": spec["supervision"]}
     if reader == "extractive":
-        init["doc_stride"] = 128
+        init["doc_stride"] = min(128, spec["max_length"] // 3)
     else:
         init["max_new_tokens"] = 32
     return {

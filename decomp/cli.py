@@ -34,6 +34,14 @@ def build_parser() -> argparse.ArgumentParser:
                        help="fail on the first malformed row instead of counting skips")
     stats.add_argument("--n-synthetic", type=int, default=1000, help="size of the synthetic set shown")
     stats.set_defaults(run=_data_stats)
+
+    from decomp.curves import add_arguments as add_curve_arguments  # light: the runner loads on use
+
+    add_curve_arguments(sub.add_parser("curve", help="a learning curve as Optuna studies"))
+
+    from decomp.decomposers.cli import add_subcommands  # decompose, decompose-score, decompose-train
+
+    add_subcommands(sub)
     return parser
 
 

@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import json
 import os
+import random
 from collections import defaultdict
 from pathlib import Path
 
+import numpy as np
 import torch
 from lightning.pytorch import Callback, LightningModule, Trainer
 from lightning.pytorch.callbacks import BasePredictionWriter, ModelCheckpoint
@@ -113,6 +115,38 @@ class RefuseOverwrite(Callback):
                               "(--trainer.logger.init_args.save_dir)")
 
 
+class RestoreRNG(Callback):
+    """Checkpoints the random generators (dropout draws), which Lightning does not, so that a resumed run
+    continues the uninterrupted run's random stream instead of restarting it from the seed. Plain types and
+    tensors only: Lightning loads checkpoints with `weights_only=True`. The states are set when training
+    starts, since setting up the data loaders (after the checkpoint is read) draws from the generator."""
+
+    def __init__(self) -> None:
+        self._restore: dict | None = None
+
+    def state_dict(self) -> dict:
+        kind, key, pos, has_gauss, gauss = np.random.get_state()
+        state = {"torch": torch.get_rng_state(), "python": random.getstate(),
+                 "numpy": [kind, key.tolist(), pos, has_gauss, gauss]}
+        if torch.cuda.is_available():
+            state["cuda"] = torch.cuda.get_rng_state_all()
+        return state
+
+    def load_state_dict(self, state: dict) -> None:
+        self._restore = state
+
+    def on_train_start(self, trainer: Trainer, module: LightningModule) -> None:
+        if self._restore is None:
+            return
+        state, self._restore = self._restore, None
+        torch.set_rng_state(state["torch"])
+        random.setstate(state["python"])
+        kind, key, pos, has_gauss, gauss = state["numpy"]
+        np.random.set_state((kind, np.array(key, dtype=np.uint32), pos, has_gauss, gauss))
+        if "cuda" in state and torch.cuda.is_available():
+            torch.cuda.set_rng_state_all(state["cuda"])
+
+
 def default_precision() -> str:
     return "bf16-mixed" if torch.cuda.is_available() and torch.cuda.is_bf16_supported() else "32-true"
 
@@ -121,6 +155,16 @@ class DecompCLI(LightningCLI):
     def add_arguments_to_parser(self, parser) -> None:
         parser.add_lightning_class_args(ModelCheckpoint, "checkpoint")
         parser.set_defaults({"checkpoint.save_last": True, "checkpoint.save_top_k": 0})
+
+    def instantiate_classes(self) -> None:
+        # jsonargparse reports a model class refusing its arguments (e.g. an unknown strategy) as a bare
+        # ValueError listing each subtype tried: it is a configuration error, reported without a traceback.
+        try:
+            super().instantiate_classes()
+        except ConfigError:
+            raise
+        except ValueError as exc:
+            raise ConfigError(f"invalid configuration: {exc}") from exc
 
     def before_fit(self) -> None:
         self._record_config()
@@ -143,6 +187,6 @@ def run_lightning_cli(args: list[str] | None = None) -> DecompCLI:
             "precision": default_precision(),
             "logger": {"class_path": "lightning.pytorch.loggers.CSVLogger",
                        "init_args": {"save_dir": "runs", "name": "default"}},
-            "callbacks": [RunRecorder(), RefuseOverwrite()],
+            "callbacks": [RunRecorder(), RefuseOverwrite(), RestoreRNG()],
         },
     )

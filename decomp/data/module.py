@@ -6,21 +6,63 @@ are lists of `Example` records, so a strategy can run its multi-step inference i
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import lightning as L
 from torch.utils.data import DataLoader
 
 from decomp.data.cache import examples_fingerprint
-from decomp.data.datasets import get_dataset
+from decomp.data.datasets import DATASETS, get_dataset
 from decomp.data.decompositions import apply_decompositions
-from decomp.data.protocols import PROTOCOLS, carve_validation, deployed_split, gold_split, nested_subset
+from decomp.data.protocols import (
+    PROTOCOLS,
+    carve_validation,
+    deployed_split,
+    gold_split,
+    nested_subset,
+    parse_size,
+)
 from decomp.data.schema import Example
 from decomp.errors import ConfigError
 
 
 def _as_list(batch: list[Example]) -> list[Example]:
     return list(batch)
+
+
+class ResumableLoader(DataLoader):
+    """A training loader that can start mid-epoch: at `resume=(epoch, batches)` it replays that epoch's order
+    from batch `batches` on (the order depends only on (seed, epoch), so this is what an uninterrupted run
+    trains on next).
+
+    Lightning alone would restart a mid-epoch checkpoint's epoch at its first batch (and end it early), and
+    it builds the first iterator while computing the lr schedule's length, before its own counters and
+    the sampler's epoch are restored; hence the position comes from the DataModule's checkpoint state.
+    """
+
+    def __init__(self, *args, resume: tuple[int, int] | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.resume = resume
+
+    # The position travels in the DataModule's state; these only tell Lightning that the loader resumes.
+    def state_dict(self) -> dict:
+        return {}
+
+    def load_state_dict(self, state: dict) -> None:
+        pass
+
+    def __iter__(self) -> Iterator:
+        if self.resume is None:
+            return super().__iter__()
+        (epoch, done), self.resume = self.resume, None
+        if done >= len(self):  # saved at the end of an epoch: the next one starts afresh
+            epoch, done = epoch + 1, 0
+        self.batch_sampler.sampler.set_epoch(epoch)
+        batches = super().__iter__()
+        for _ in range(done):
+            next(batches)
+        return batches
 
 
 class DecompDataModule(L.LightningDataModule):
@@ -45,10 +87,17 @@ class DecompDataModule(L.LightningDataModule):
         super().__init__()
         if protocol not in PROTOCOLS:
             raise ConfigError(f"data.protocol must be one of {list(PROTOCOLS)}, got {protocol!r}")
+        if dataset not in DATASETS:
+            raise ConfigError(f"data.dataset must be one of {sorted(DATASETS)}, got {dataset!r}")
+        try:
+            parse_size(k)
+        except ConfigError as exc:
+            raise ConfigError(f"data.k: {exc}") from None
         self.save_hyperparameters()
         self.fit_set: list[Example] = []
         self.val_set: list[Example] = []
         self.eval_set: list[Example] = []
+        self._resume: tuple[int, int] | None = None
 
     def _dataset(self):
         h = self.hparams
@@ -96,8 +145,23 @@ class DecompDataModule(L.LightningDataModule):
 
     # --- loaders -------------------------------------------------------------------------------------
     def train_dataloader(self) -> DataLoader:
-        reader = self.trainer.lightning_module
-        return reader.training_loader(self.fit_set, self.hparams.batch_size, self.hparams.num_workers)
+        loader = self.trainer.lightning_module.training_loader(self.fit_set, self.hparams.batch_size,
+                                                               self.hparams.num_workers)
+        resume, self._resume = self._resume, None
+        return ResumableLoader(loader.dataset, batch_sampler=loader.batch_sampler, num_workers=loader.num_workers,
+                               collate_fn=loader.collate_fn, resume=resume)
+
+    def state_dict(self) -> dict:
+        """Where training stands in its epoch, so that a resumed run continues from the next batch."""
+        trainer = self.trainer
+        if trainer is None or not trainer.training:
+            return {}
+        return {"epoch": trainer.current_epoch,
+                "batches": trainer.fit_loop.epoch_loop.batch_progress.current.processed}
+
+    def load_state_dict(self, state: dict) -> None:
+        if state:
+            self._resume = (state["epoch"], state["batches"])
 
     def _examples(self, examples: list[Example]) -> DataLoader:
         return DataLoader(examples, batch_size=self.hparams.eval_examples, shuffle=False,

@@ -1,5 +1,9 @@
 import collections
+import json
+import os
 import re
+import subprocess
+import sys
 import time
 from decimal import Decimal
 
@@ -115,6 +119,15 @@ def test_same_seed_same_examples_and_prefixes():
     other = generate(200, seed=4)
     assert sum(a.question == b.question for a, b in zip(first, other, strict=True)) < 10
     assert {e.passage for e in first}.isdisjoint({e.passage for e in other})
+
+
+def test_same_examples_in_another_process_with_another_hash_seed():
+    # Set iteration order changes with PYTHONHASHSEED; nothing generated may depend on it.
+    code = ("import json; from decomp.data.sources.synthetic import generate; "
+            "print(json.dumps([e.to_dict() for e in generate(300, seed=8)]))")
+    env = {**os.environ, "PYTHONHASHSEED": "12345"}
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
+    assert json.loads(out.stdout) == [e.to_dict() for e in generate(300, seed=8)]
 
 
 def test_ids_groups_and_sources(examples):
@@ -336,7 +349,7 @@ def test_round_trips_through_dict(examples):
 def test_two_thousand_examples_in_well_under_a_few_seconds():
     start = time.perf_counter()
     assert len(generate(2000, seed=9)) == 2000
-    assert time.perf_counter() - start < 2.0
+    assert time.perf_counter() - start < 3.0
 
 
 def test_drop_like_passages_fit_the_cpu_budget():

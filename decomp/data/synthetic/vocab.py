@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 import random
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 
 from decomp.data.schema import Date
 from decomp.errors import ConfigError
@@ -131,15 +131,24 @@ class Namer:
              key: Callable[[str], str] = lambda name: name) -> str:
         """A word of `pool` not drawn before here, or (with `make`) a fresh name built from words of pools;
         `key` says which names count as the same."""
-        if make is None:
-            fresh = [w for w in self.vocab.pools[pool] if key(w) not in self.used]
-            name = self.rng.choice(fresh) if fresh else None
-        else:
-            name = next((n for n in (make() for _ in range(200)) if key(n) not in self.used), None)
+        name = (self._fresh(pool, key) if make is None
+                else self._first_fresh((make() for _ in range(200)), key))
         if name is None:
             raise ConfigError(f"the vocabulary slice has too few {pool} names for one passage; "
                               "widen vocab_slice or lower distractors / passage_sentences")
         self.used.add(key(name))
+        return name
+
+    def _first_fresh(self, candidates: Iterable[str], key: Callable[[str], str]) -> str | None:
+        return next((n for n in candidates if key(n) not in self.used), None)
+
+    def _fresh(self, pool: str, key: Callable[[str], str] = lambda name: name) -> str | None:
+        """An unused word of `pool`: a few random draws first (cheap while most are free), then a scan."""
+        words = self.vocab.pools[pool]
+        name = self._first_fresh((self.rng.choice(words) for _ in range(10)), key)
+        if name is None:
+            left = [w for w in words if key(w) not in self.used]
+            name = self.rng.choice(left) if left else None
         return name
 
     def word(self, pool: str) -> str:
@@ -148,8 +157,10 @@ class Namer:
     def person(self, gender: str | None = None) -> tuple[str, str]:
         """A fresh full name and its gender ('male'/'female'); surnames stay unique while any are left."""
         gender = gender or self.rng.choice(("male", "female"))
-        if any(s not in self.used for s in self.vocab.pools["surname"]):
-            return f"{self.word(gender)} {self.pick('surname')}", gender
+        surname = self._fresh("surname")
+        if surname:
+            self.used.add(surname)
+            return f"{self.word(gender)} {surname}", gender
         return self.pick("person", lambda: f"{self.word(gender)} {self.word('surname')}"), gender
 
     def title(self) -> str:

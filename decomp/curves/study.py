@@ -1,0 +1,134 @@
+"""Optuna storage and studies: one study per curve cell, named deterministically so a re-run resumes it.
+
+One study per cell (rather than one study with the grid enqueued) because each size is tuned on its own:
+TPE's history for k=16 says little about k=512, each cell resumes and finishes independently, and
+several workers can share a cell or spread over cells without coordination beyond the storage.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import socket
+import time
+import warnings
+from pathlib import Path
+
+import optuna
+from optuna.storages import RetryHeartbeatStaleTrialCallback
+from optuna.trial import TrialState
+
+from decomp.curves.config import Cell, CurveConfig
+from decomp.errors import ConfigError
+
+WORKER_ATTR = "worker"  # host:pid of the process running a trial, to fail it when that process is gone
+
+
+def curve_hash(config: CurveConfig) -> str:
+    """What changes the meaning of a study: a changed config starts new studies instead of resuming old ones."""
+    keep = {k: v for k, v in config.raw.items() if k not in ("run_dir", "training_seeds")}
+    return hashlib.sha256(json.dumps(keep, sort_keys=True, default=str).encode()).hexdigest()[:10]
+
+
+def study_name(config: CurveConfig, cell: Cell) -> str:
+    return f"{config.name}-{curve_hash(config)}/{config.dataset}/{cell.key}"
+
+
+def default_storage(run_dir: Path, workers: int) -> str:
+    # SQLite locks up under several writers; the journal file is Optuna's multi-process file storage.
+    return f"sqlite:///{run_dir / 'optuna.db'}" if workers == 1 else f"journal:{run_dir / 'optuna.journal'}"
+
+
+def open_storage(url: str, config: CurveConfig, workers: int = 1) -> optuna.storages.BaseStorage:
+    """Open (creating the schema of) an Optuna storage:
+    `sqlite:///FILE`, `postgresql[+driver]://...` or `journal:FILE` (Optuna's journal file storage)."""
+    if url.startswith("journal:"):
+        path = Path(url.removeprefix("journal:"))
+        path.parent.mkdir(parents=True, exist_ok=True)
+        from optuna.storages.journal import JournalFileBackend, JournalFileOpenLock
+
+        backend = JournalFileBackend(str(path), lock_obj=JournalFileOpenLock(str(path)))
+        return optuna.storages.JournalStorage(backend)
+    if url.startswith("sqlite:///"):
+        if workers > 1:
+            raise ConfigError("SQLite storage cannot take several writing workers ('database is locked'); "
+                              "use --storage journal:FILE or postgresql://...")
+        Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+        kwargs = {"connect_args": {"timeout": 60}}
+    elif url.startswith(("postgresql://", "postgresql+")):
+        kwargs = {"pool_pre_ping": True}
+    else:
+        raise ConfigError(f"unsupported storage URL {url!r}: use sqlite:///FILE, postgresql://USER@HOST:PORT/DB "
+                          "or journal:FILE")
+    warnings.filterwarnings("ignore", category=optuna.exceptions.ExperimentalWarning)  # heartbeat is "experimental"
+    try:
+        return optuna.storages.RDBStorage(url, engine_kwargs=kwargs, heartbeat_interval=config.heartbeat_interval,
+                                          grace_period=config.grace_period,
+                                          heartbeat_stale_trial_callback=RetryHeartbeatStaleTrialCallback(config.max_retry))
+    except Exception as exc:  # sqlalchemy/driver errors: name the storage, not a 40-line traceback
+        raise ConfigError(f"cannot open Optuna storage {url!r}: {type(exc).__name__}: "
+                          f"{str(exc).splitlines()[0] if str(exc) else ''}") from None
+
+
+def sampler(config: CurveConfig, cell: Cell) -> optuna.samplers.TPESampler:
+    # Seeded per cell, so a cell's suggestions do not depend on which worker or order ran the others.
+    seed = int(hashlib.sha256(f"{config.sampler_seed}:{cell.key}".encode()).hexdigest()[:8], 16)
+    return optuna.samplers.TPESampler(seed=seed, n_startup_trials=min(config.n_trials, 4))
+
+
+def load_study(storage: optuna.storages.BaseStorage, config: CurveConfig, cell: Cell) -> optuna.Study:
+    return optuna.create_study(storage=storage, study_name=study_name(config, cell), direction="maximize",
+                               sampler=sampler(config, cell), pruner=optuna.pruners.MedianPruner(**config.pruner),
+                               load_if_exists=True)
+
+
+def create_studies(storage: optuna.storages.BaseStorage, config: CurveConfig, attempts: int = 5) -> None:
+    """Create the schema and every study once, before workers start (concurrent creation races)."""
+    for cell in config.cells():
+        for attempt in range(attempts):
+            try:
+                load_study(storage, config, cell)
+                break
+            except Exception:  # another process created the schema or the study at the same moment
+                if attempt == attempts - 1:
+                    raise
+                time.sleep(0.5 * (attempt + 1))
+
+
+def worker_id() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def _alive(worker: str) -> bool:
+    host, _, pid = worker.rpartition(":")
+    if host != socket.gethostname():
+        return True  # another machine's process: only the heartbeat (RDB storages) can tell
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, ValueError):
+        return True
+    return True
+
+
+def fail_dead_trials(study: optuna.Study, config: CurveConfig) -> int:
+    """Fail (and re-enqueue) running trials whose worker died: heartbeats for RDB, host:pid for all."""
+    storage = study._storage
+    if isinstance(storage, optuna.storages.RDBStorage):
+        optuna.storages.fail_stale_trials(study)
+    retry = RetryHeartbeatStaleTrialCallback(config.max_retry)
+    failed = 0
+    for trial in study.get_trials(deepcopy=False, states=(TrialState.RUNNING,)):
+        worker = trial.user_attrs.get(WORKER_ATTR)
+        if not worker or _alive(worker):
+            continue
+        try:
+            if not storage.set_trial_state_values(trial._trial_id, TrialState.FAIL):
+                continue
+        except optuna.exceptions.UpdateFinishedTrialError:
+            continue  # another worker failed it first
+        retry(study, storage.get_trial(trial._trial_id))
+        failed += 1
+    return failed

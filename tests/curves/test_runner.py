@@ -1,0 +1,176 @@
+"""End to end on the tiny curve: SQLite in-process, two workers on journal and PostgreSQL storage, and a
+worker SIGKILLed mid-trial whose command is re-run. Every (cell, training seed) row must appear exactly once."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections import Counter
+from pathlib import Path
+
+import optuna
+import pytest
+from optuna.trial import TrialState
+
+from decomp.cli import main
+from decomp.curves.config import load_config, parse_config
+from decomp.curves.rows import read_rows
+from decomp.curves.runner import step_budget
+from decomp.curves.study import study_name
+from tests.curves.conftest import tiny_config
+
+REPO = Path(__file__).resolve().parents[2]
+ROW_FIELDS = {"run_id", "dataset", "reader", "strategy", "decompositions", "supervision", "protocol",
+              "protocol_version", "fold", "k", "subset_seed", "training_seed", "hparams", "em", "f1",
+              "per_operator", "n_eval", "examples", "run_time_s", "git_commit", "config_hash", "data_hash",
+              "versions"}
+
+
+def expected_ids(path: Path) -> set[str]:
+    config = load_config(path)
+    return {f"{study_name(config, c)}/seed={s}" for c in config.cells() for s in config.training_seeds}
+
+
+def assert_rows_once(run_dir: Path, config_path: Path) -> list[dict]:
+    rows, bad = read_rows(run_dir / "results.jsonl")
+    counts = Counter(r["run_id"] for r in rows)
+    assert set(counts) == expected_ids(config_path) and set(counts.values()) == {1}, counts
+    return rows
+
+
+def test_step_floor():
+    config = parse_config(tiny_config(budget={"min_epochs": 10, "min_steps": 200}))
+    assert step_budget(config, epochs=3, steps_per_epoch=4) == 200  # small k: the step floor
+    assert step_budget(config, epochs=3, steps_per_epoch=50) == 500  # larger k: ten epochs
+    assert step_budget(config, epochs=20, steps_per_epoch=50) == 1000
+    capped = parse_config(tiny_config(budget={"min_epochs": 10, "min_steps": 200, "max_steps": 30}))
+    assert step_budget(capped, epochs=3, steps_per_epoch=4) == 30
+
+
+def test_tiny_curve_on_sqlite_writes_each_row_once_and_resumes(write_config, tmp_path, capsys):
+    config = write_config()
+    run_dir = tmp_path / "run"
+    assert main(["curve", "--config", str(config), "--run-dir", str(run_dir)]) == 0
+    rows = assert_rows_once(run_dir, config)
+    assert len(rows) == 4 and (run_dir / "optuna.db").exists()
+    row = rows[0]
+    assert ROW_FIELDS <= set(row)
+    assert row["dataset"] == "synthetic" and row["strategy"] == "none" and row["protocol_version"] == "gold-v1"
+    assert row["n_eval"] == len(row["examples"]) == 6
+    assert {"lr", "batch_size", "epochs", "max_steps"} <= set(row["hparams"]) and row["hparams"]["max_steps"] <= 3
+    assert all(set(v) == {"em", "f1"} for v in row["examples"].values())
+    assert 100 * sum(v["f1"] for v in row["examples"].values()) / 6 == pytest.approx(row["f1"], abs=1e-3)
+    assert {r["k"] for r in rows} == {6, 10} and {r["training_seed"] for r in rows} == {0, 1}
+    err = capsys.readouterr().err
+    assert err.count("done extractive/none/k=") == 2 and "2/2 cells, 4 rows" in err
+    study = optuna.load_study(study_name=rows[0]["study"], storage=f"sqlite:///{run_dir / 'optuna.db'}")
+    assert sum(t.state in (TrialState.COMPLETE, TrialState.PRUNED) for t in study.trials) == 2
+    # The same command again: nothing to do, nothing duplicated.
+    assert main(["curve", "--config", str(config), "--run-dir", str(run_dir)]) == 0
+    assert_rows_once(run_dir, config)
+    assert len(study.trials) == len(optuna.load_study(study_name=rows[0]["study"],
+                                                      storage=f"sqlite:///{run_dir / 'optuna.db'}").trials)
+
+
+def test_unknown_strategy_and_bad_storage_fail_clearly(write_config, tmp_path, capsys):
+    assert main(["curve", "--config", str(write_config(strategies=["telepathy"]))]) == 2
+    assert "unknown strategy 'telepathy'" in capsys.readouterr().err
+    assert main(["curve", "--config", str(write_config()), "--run-dir", str(tmp_path / "r"),
+                 "--storage", "redis://localhost"]) == 2
+    assert "unsupported storage URL 'redis://localhost'" in capsys.readouterr().err
+
+
+def two_worker_curve(config: Path, run_dir: Path, storage: str) -> None:
+    assert main(["curve", "--config", str(config), "--run-dir", str(run_dir), "--workers", "2",
+                 "--storage", storage]) == 0
+    assert_rows_once(run_dir, config)
+
+
+@pytest.mark.slow
+def test_two_workers_on_journal_storage(write_config, tmp_path):
+    config = write_config(training_seeds=[0])
+    two_worker_curve(config, tmp_path / "run", f"journal:{tmp_path / 'optuna.journal'}")
+
+
+def _initdb() -> Path | None:
+    import shutil
+
+    found = shutil.which("initdb")
+    if found:
+        return Path(found).parent
+    versions = sorted(Path("/usr/lib/postgresql").glob("*/bin/initdb"))
+    return versions[-1].parent if versions else None
+
+
+@pytest.fixture
+def postgres():
+    """A throwaway PostgreSQL cluster on 127.0.0.1 (as the `postgres` user when run as root)."""
+    import socket
+    import tempfile
+
+    bin_dir = _initdb()
+    if bin_dir is None:
+        if os.environ.get("CI"):
+            pytest.fail("CI must have PostgreSQL (initdb): .ci/run installs it")
+        pytest.skip("PostgreSQL (initdb) not installed")
+    folder = Path(tempfile.mkdtemp(prefix="decomp-pg-"))
+    as_user: list[str] = []
+    if os.geteuid() == 0:  # the server refuses to run as root
+        import pwd
+
+        user = pwd.getpwnam("postgres")
+        os.chown(folder, user.pw_uid, user.pw_gid)
+        as_user = ["runuser", "-u", "postgres", "--"]
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    data = folder / "data"
+    quiet = {"capture_output": True, "check": True}
+    subprocess.run(as_user + [str(bin_dir / "initdb"), "-D", str(data), "-A", "trust", "-U", "postgres"], **quiet)
+    subprocess.run(as_user + [str(bin_dir / "pg_ctl"), "-D", str(data), "-w", "-l", str(folder / "log"), "-o",
+                              f"-p {port} -k {folder} -c listen_addresses=127.0.0.1", "start"], **quiet)
+    try:
+        yield f"postgresql+psycopg2://postgres@127.0.0.1:{port}/postgres"
+    finally:
+        subprocess.run(as_user + [str(bin_dir / "pg_ctl"), "-D", str(data), "-m", "immediate", "stop"],
+                       capture_output=True)
+        subprocess.run(["rm", "-rf", str(folder)], check=False)
+
+
+@pytest.mark.slow
+def test_two_workers_on_postgresql(write_config, tmp_path, postgres):
+    config = write_config(training_seeds=[0])
+    two_worker_curve(config, tmp_path / "run", postgres)
+
+
+@pytest.mark.slow
+def test_sigkilled_worker_then_rerun_loses_and_duplicates_nothing(write_config, tmp_path):
+    config = write_config(sizes=[6], budget={"min_epochs": 0, "min_steps": 8, "max_steps": 8})
+    run_dir, db = tmp_path / "run", tmp_path / "run" / "optuna.db"
+    command = [sys.executable, "-m", "decomp.cli", "curve", "--config", str(config), "--run-dir", str(run_dir)]
+    worker = subprocess.Popen(command, cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    name = study_name(load_config(config), load_config(config).cells()[0])
+    deadline = time.time() + 120
+    try:
+        while time.time() < deadline and worker.poll() is None:
+            try:
+                trials = optuna.load_study(study_name=name, storage=f"sqlite:///{db}").trials
+            except Exception:  # the study or its schema is not there yet
+                trials = []
+            if any(t.state == TrialState.RUNNING and "worker" in t.user_attrs for t in trials):
+                break
+            time.sleep(0.2)
+        assert worker.poll() is None, "the worker finished before it could be killed"
+    finally:
+        os.kill(worker.pid, signal.SIGKILL)
+        worker.wait()  # reap it, so its pid is gone
+    assert not (run_dir / "results.jsonl").exists()
+    assert main(command[3:]) == 0
+    assert_rows_once(run_dir, config)
+    trials = optuna.load_study(study_name=name, storage=f"sqlite:///{db}").trials
+    states = Counter(t.state for t in trials)
+    assert states[TrialState.FAIL] == 1 and states[TrialState.COMPLETE] + states[TrialState.PRUNED] == 2
+    assert states[TrialState.RUNNING] == 0

@@ -1,0 +1,60 @@
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import optuna
+import pytest
+from optuna.trial import TrialState
+
+from decomp.curves.config import parse_config
+from decomp.curves.study import WORKER_ATTR, create_studies, fail_dead_trials, load_study, open_storage, study_name
+from decomp.errors import ConfigError
+from tests.curves.conftest import tiny_config
+
+
+@pytest.fixture
+def config():
+    return parse_config(tiny_config(strategies=["none", "implicit-operators"]))
+
+
+def test_study_names_are_deterministic_and_distinct(config):
+    names = [study_name(config, c) for c in config.cells()]
+    assert len(set(names)) == len(names) == 4
+    assert names == [study_name(parse_config(tiny_config(strategies=["none", "implicit-operators"])), c)
+                     for c in config.cells()]
+    other = parse_config(tiny_config(strategies=["none", "implicit-operators"], sizes=[6, 12]))
+    assert study_name(other, other.cells()[0]) != names[0]  # a changed curve does not resume old studies
+
+
+@pytest.mark.parametrize("url", ["mysql://db/x", "/tmp/optuna.db", "sqlite:/relative"])
+def test_bad_storage_url(url, config):
+    with pytest.raises(ConfigError, match="unsupported storage URL"):
+        open_storage(url, config)
+
+
+def test_unreachable_postgres_is_a_clear_error(config):
+    with pytest.raises(ConfigError, match="cannot open Optuna storage"):
+        open_storage("postgresql+psycopg2://nobody@127.0.0.1:1/none", config)
+
+
+def test_sqlite_refuses_several_workers(tmp_path, config):
+    with pytest.raises(ConfigError, match="several writing workers"):
+        open_storage(f"sqlite:///{tmp_path}/o.db", config, workers=2)
+
+
+def test_a_dead_workers_trial_is_failed_and_retried(tmp_path, config):
+    storage = open_storage(f"journal:{tmp_path}/o.journal", config)
+    create_studies(storage, config)
+    study = load_study(storage, config, config.cells()[0])
+    trial = study.ask()
+    trial.suggest_float("lr", 1e-4, 1e-3)
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    trial.set_user_attr(WORKER_ATTR, f"{__import__('socket').gethostname()}:{int(dead.stdout)}")
+    alive = study.ask()
+    alive.set_user_attr(WORKER_ATTR, f"{__import__('socket').gethostname()}:{__import__('os').getpid()}")
+    assert fail_dead_trials(study, config) == 1
+    states = [t.state for t in study.get_trials()]
+    assert states == [TrialState.FAIL, TrialState.RUNNING, TrialState.WAITING]
+    assert study.get_trials()[2].params == {"lr": trial.params["lr"]}  # the retry repeats the setting
+    assert isinstance(study.sampler, optuna.samplers.TPESampler)
