@@ -156,6 +156,15 @@ class DecompCLI(LightningCLI):
         parser.add_lightning_class_args(ModelCheckpoint, "checkpoint")
         parser.set_defaults({"checkpoint.save_last": True, "checkpoint.save_top_k": 0})
 
+    def before_instantiate_classes(self) -> None:
+        # validate/test/predict log into a subfolder of the run (e.g. runs/x/test/), so they never
+        # overwrite the training run's metrics.csv, config.yaml or results of an earlier evaluation.
+        logger = getattr(self.config.get(self.subcommand, {}), "trainer", None)
+        logger = getattr(logger, "logger", None)
+        init = getattr(logger, "init_args", None)
+        if self.subcommand != "fit" and init is not None and "version" in init:
+            init.version = self.subcommand if not init.version else f"{init.version}/{self.subcommand}"
+
     def instantiate_classes(self) -> None:
         # jsonargparse reports a model class refusing its arguments (e.g. an unknown strategy) as a bare
         # ValueError listing each subtype tried: it is a configuration error, reported without a traceback.
@@ -171,9 +180,8 @@ class DecompCLI(LightningCLI):
 
     def _record_config(self) -> None:
         config = self.config.get(self.subcommand)
-        if config is not None:
-            self.trainer.logger and self.trainer.logger.log_hyperparams(
-                {"config_hash": config_hash(config.as_dict())})
+        if config is not None and self.trainer.logger is not None:
+            self.trainer.logger.log_hyperparams({"config_hash": config_hash(config.as_dict())})
 
 
 def run_lightning_cli(args: list[str] | None = None) -> DecompCLI:

@@ -100,8 +100,9 @@ def test_fit_validate_predict(reader, strategy, in_tmp):
     assert ckpt.is_file() and (run / "config.yaml").is_file()
     assert main(["validate", *tiny(reader, strategy), "--ckpt_path", str(ckpt)]) == 0
     assert main(["predict", *tiny(reader, strategy), "--ckpt_path", str(ckpt)]) == 0
-    records = read_jsonl(run / "predictions.jsonl")
-    assert len(records) == 4 and not (run / "predictions.jsonl.partial").exists()
+    records = read_jsonl(run / "predict" / "predictions.jsonl")  # evaluations log beside, not over, the fit
+    assert len(records) == 4 and not (run / "predict" / "predictions.jsonl.partial").exists()
+    assert (run / "config.yaml").is_file() and (run / "validate" / "config.yaml").is_file()
     assert all({"example_id", "prediction", "trace"} <= set(r) and r["trace"] for r in records)
     if strategy.startswith("explicit"):
         steps = {e.id: e.decomposition for e in get_dataset("synthetic", **SYNTHETIC).pool()}
@@ -131,10 +132,10 @@ def fitted(tmp_path_factory) -> tuple[list[str], Path]:
 def test_test_writes_metrics_with_data_strategy_and_versions(fitted):
     args, run = fitted
     assert main(["test", *args, "--ckpt_path", str(run / "checkpoints" / "last.ckpt")]) == 0
-    result = json.loads((run / "metrics.json").read_text())
+    result = json.loads((run / "test" / "metrics.json").read_text())
     assert set(result["metrics"]) >= {"test_em", "test_f1"}
     assert all(0 <= v <= 100 for v in result["metrics"].values())
-    assert result["n"] == 4 and len(read_jsonl(run / "test_predictions.jsonl")) == 4
+    assert result["n"] == 4 and len(read_jsonl(run / "test" / "test_predictions.jsonl")) == 4
     data = result["data"]
     assert (data["dataset"], data["protocol"], data["fold"], data["k"], data["n_eval"]) == ("synthetic", "gold", 0,
                                                                                              "all", 4)
