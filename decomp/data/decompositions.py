@@ -11,6 +11,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import replace
 from pathlib import Path
 
+from decomp.data.jsonl import iter_jsonl
 from decomp.data.schema import Example
 from decomp.errors import ConfigError, DataError
 from decomp.qdmr.steps import Step, parse_decomposition, references_of, validate_references
@@ -41,17 +42,10 @@ def read_decompositions(path: str | Path) -> dict[str, tuple[Step, ...]]:
     if not Path(path).is_file():
         raise ConfigError(f"predicted decompositions file not found: {path}")
     out: dict[str, tuple[Step, ...]] = {}
-    with open(path, encoding="utf-8") as f:
-        for line_no, line in enumerate(f, start=1):
-            if not line.strip():
-                continue
-            try:
-                record = json.loads(line)
-            except json.JSONDecodeError as exc:
-                raise DataError(f"broken JSON ({exc.msg})", file=path, row=line_no) from None
-            if not isinstance(record, dict) or not record.get("id"):
-                raise DataError("missing", file=path, row=line_no, field="id")
-            out[str(record["id"])] = _steps(record, path, line_no)
+    for line_no, record in iter_jsonl(path):
+        if not isinstance(record, dict) or not record.get("id"):
+            raise DataError("missing", file=path, row=line_no, field="id")
+        out[str(record["id"])] = _steps(record, path, line_no)
     return out
 
 

@@ -7,10 +7,10 @@ of {"id", "question"} lines. Each item is (id, question, gold steps or ()).
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 from decomp.data.datasets import DATASETS, get_dataset, resolve_data_dir
+from decomp.data.jsonl import iter_jsonl
 from decomp.errors import ConfigError, DataError
 from decomp.qdmr.steps import Step
 
@@ -19,18 +19,11 @@ Item = tuple[str, str, tuple[Step, ...]]
 
 def _jsonl(path: Path) -> list[Item]:
     items = []
-    with open(path, encoding="utf-8") as f:
-        for line_no, line in enumerate(f, start=1):
-            if not line.strip():
-                continue
-            try:
-                record = json.loads(line)
-            except json.JSONDecodeError as exc:
-                raise DataError(f"broken JSON ({exc.msg})", file=str(path), row=line_no) from None
-            for field in ("id", "question"):
-                if not isinstance(record, dict) or not str(record.get(field) or "").strip():
-                    raise DataError("missing or empty", file=str(path), row=line_no, field=field)
-            items.append((str(record["id"]), str(record["question"]), ()))
+    for line_no, record in iter_jsonl(path):
+        for field in ("id", "question"):
+            if not isinstance(record, dict) or not str(record.get(field) or "").strip():
+                raise DataError("missing or empty", file=str(path), row=line_no, field=field)
+        items.append((str(record["id"]), str(record["question"]), ()))
     return items
 
 
