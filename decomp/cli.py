@@ -39,6 +39,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     add_curve_arguments(sub.add_parser("curve", help="a learning curve as Optuna studies"))
 
+    from decomp.leaderboard import add_arguments as add_leaderboard_arguments
+
+    add_leaderboard_arguments(sub.add_parser("leaderboard", help="the report of curve result rows"))
+
     from decomp.decomposers.cli import add_subcommands  # decompose, decompose-score, decompose-train
 
     add_subcommands(sub)

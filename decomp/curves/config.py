@@ -62,7 +62,7 @@ class CurveConfig:
     subset_seeds: list[int]
     training_seeds: list[int]
     space: dict[str, Any]
-    n_trials: int = 8
+    n_trials: int = 8  # 0: no tuning; every space entry is a fixed value (cheap CPU curves)
     sampler_seed: int = 0
     metric: str = "val_f1"
     val_fraction: float = 0.2
@@ -79,8 +79,10 @@ class CurveConfig:
     raw: dict = field(default_factory=dict, repr=False)
 
     def cells(self) -> list[Cell]:
-        return [Cell(r, s, k, f, ss) for r, s, f, ss, k in itertools.product(
-            self.readers, self.strategies, self.folds, self.subset_seeds, self.sizes)]
+        """Seed-major order: a curve stopped early holds every strategy and size for its first seeds,
+        which the leaderboard can already compare."""
+        return [Cell(r, s, k, f, ss) for ss, f, r, k, s in itertools.product(
+            self.subset_seeds, self.folds, self.readers, self.sizes, self.strategies)]
 
 
 def _fail(where: str, message: str, source: str) -> ConfigError:
@@ -198,15 +200,21 @@ def parse_config(raw: Any, source: str = "<dict>") -> CurveConfig:
     if budget.get("max_steps") is not None:
         positive["budget.max_steps"] = budget["max_steps"]
     for where, value in positive.items():
-        if isinstance(value, bool) or not isinstance(value, int) or value < (0 if "min_" in where else 1):
-            raise _fail(where, f"must be a positive integer, got {value!r}", source)
+        floor = 0 if "min_" in where or where == "tuning.n_trials" else 1
+        if isinstance(value, bool) or not isinstance(value, int) or value < floor:
+            raise _fail(where, f"must be an integer >= {floor}, got {value!r}", source)
+    space = _space(tuning.get("space"), source)
+    searched = [name for name, spec in space.items() if isinstance(spec, list | dict)]
+    if positive["tuning.n_trials"] == 0 and searched:
+        raise _fail("tuning.n_trials", f"0 means fixed hyper-parameters, but the space searches {searched}: "
+                    "give each a single value", source)
     return CurveConfig(
         name=raw["name"], dataset=raw["dataset"], data=data, readers={k: dict(v or {}) for k, v in readers.items()},
         strategies=_strategies(raw.get("strategies"), source), sizes=sizes,
         folds=_int_list(raw, "folds", source, [0]) if protocol == "gold" else [0],
         subset_seeds=_int_list(raw, "subset_seeds", source, [0]),
         training_seeds=_int_list(raw, "training_seeds", source, [0]),
-        space=_space(tuning.get("space"), source), n_trials=positive["tuning.n_trials"],
+        space=space, n_trials=positive["tuning.n_trials"],
         sampler_seed=int(tuning.get("sampler_seed", 0)), metric=metric, val_fraction=float(val_fraction),
         reports=positive["tuning.reports"], pruner=dict(tuning.get("pruner") or DEFAULT_PRUNER),
         min_epochs=positive["budget.min_epochs"], min_steps=positive["budget.min_steps"],

@@ -17,14 +17,17 @@ RESULTS = "results.jsonl"
 ROW_VERSION = 1
 
 
-def build_row(*, run_id: str, config, cell, seed: int, study, data: dict, strategy: dict, reader: dict,
+def build_row(*, run_id: str, config, cell, seed: int, study, study_name: str, data: dict, strategy: dict, reader: dict,
               params: dict, metrics: dict, per_operator: dict, records: list[dict], run_time_s: float,
-              config_hash: str) -> dict:
-    """One result row. `examples` keeps per-example em/f1 (0-1) by id: the leaderboard bootstraps over
-    evaluation examples and pairs strategies on the same ones."""
-    from decomp.provenance import git_commit, package_versions
+              config_hash: str, example_meta: dict[str, dict] | None = None) -> dict:
+    """One result row (`study` is None for a fixed-hyper-parameter curve). `examples` keeps per-example
+    em/f1 (0-1) by id, with the example's answer type, question type and QDMR operators (`example_meta`):
+    the leaderboard bootstraps over evaluation examples, pairs strategies on the same ones and breaks
+    scores down by type and operator from the rows alone."""
+    example_meta = example_meta or {}
+    from decomp.provenance import git_commit, hardware, package_versions
 
-    trials = study.get_trials(deepcopy=False)
+    trials = study.get_trials(deepcopy=False) if study is not None else []
     return {
         "row_version": ROW_VERSION, "run_id": run_id, "curve": config.name, "dataset": config.dataset,
         "reader": cell.reader, "reader_args": {k: v for k, v in reader.items() if k not in ("strategy_options",)},
@@ -36,11 +39,14 @@ def build_row(*, run_id: str, config, cell, seed: int, study, data: dict, strate
         "hparams": params, "em": metrics.get("test_em"), "f1": metrics.get("test_f1"),
         "per_operator": per_operator, "n_train": data["n_fit"], "n_eval": len(records),
         "eval_limit": data["eval_limit"],
-        "examples": {r["example_id"]: {"em": r["em"], "f1": r["f1"]} for r in records},
-        "study": study.study_name, "best_trial": study.best_trial.number,
-        "best_val": study.best_value, "n_trials": sum(t.state.is_finished() for t in trials),
+        "examples": {r["example_id"]: {"em": r["em"], "f1": r["f1"], **example_meta.get(r["example_id"], {})}
+                     for r in records},
+        "study": study_name, "best_trial": study.best_trial.number if study is not None else None,
+        "best_val": study.best_value if study is not None else None,
+        "n_trials": sum(t.state.is_finished() for t in trials),
         "run_time_s": round(run_time_s, 2), "git_commit": git_commit(), "config_hash": config_hash,
         "data_hash": {"train": data["train_hash"], "eval": data["eval_hash"]}, "versions": package_versions(),
+        "hardware": hardware(),
     }
 
 

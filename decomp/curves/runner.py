@@ -146,13 +146,14 @@ def tune(storage, config: CurveConfig, cell: Cell) -> optuna.Study:
     return study
 
 
-def retrain_and_test(config: CurveConfig, cell: Cell, study: optuna.Study, seed: int, run_id: str,
+def retrain_and_test(config: CurveConfig, cell: Cell, study: optuna.Study | None, seed: int, run_id: str,
                      config_hash: str) -> dict:
+    """Train with the best trial's setting (the fixed space when the curve is not tuned) and test."""
     from decomp.lightning_cli import per_operator
 
     start = time.time()
-    best = study.best_trial
-    params = {**{k: v for k, v in config.space.items() if not isinstance(v, list | dict)}, **best.params}
+    params = {**{k: v for k, v in config.space.items() if not isinstance(v, list | dict)},
+              **(study.best_trial.params if study is not None else {})}
     dm = _data_module(config, cell, params["batch_size"], tuning=False)
     reader = _reader(config, cell, params, seed)
     loader = reader.training_loader(dm.fit_set, params["batch_size"])
@@ -163,11 +164,14 @@ def retrain_and_test(config: CurveConfig, cell: Cell, study: optuna.Study, seed:
     records = reader.predictions["test"]
     metrics = {k: float(v) for k, v in trainer.callback_metrics.items() if k.startswith("test_")}
     ops = {e.id: e.operators for e in dm.eval_set}
+    meta = {e.id: {"answer_type": e.answer_type, "question_type": e.question_type, "operators": list(e.operators)}
+            for e in dm.eval_set}
     return build_row(
-        run_id=run_id, config=config, cell=cell, seed=seed, study=study, data=dm.describe(),
+        run_id=run_id, config=config, cell=cell, seed=seed, study=study, study_name=study_name(config, cell),
+        data=dm.describe(),
         strategy=reader.strategy.describe(), reader=dict(reader.hparams), params={**params, "max_steps": max_steps},
         metrics=metrics, per_operator=per_operator(records, ops), records=records,
-        run_time_s=time.time() - start, config_hash=config_hash)
+        run_time_s=time.time() - start, config_hash=config_hash, example_meta=meta)
 
 
 def run_worker(config: CurveConfig, storage_url: str, run_dir: Path, on_row=None) -> None:
@@ -180,7 +184,7 @@ def run_worker(config: CurveConfig, storage_url: str, run_dir: Path, on_row=None
             ids = {seed: f"{study_name(config, cell)}/seed={seed}" for seed in config.training_seeds}
             if set(ids.values()) <= done_ids(path):
                 continue
-            study = tune(storage, config, cell)
+            study = tune(storage, config, cell) if config.n_trials else None
             for seed, run_id in ids.items():
                 with claim(run_dir, run_id) as mine:
                     if not mine:
@@ -204,6 +208,9 @@ def _quiet() -> None:
     for message in (".*does not have many workers.*", ".*no `val_dataloader`.*", ".*treespec.*"):
         warnings.filterwarnings("ignore", message)
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+    import transformers
+
+    transformers.logging.set_verbosity_error()  # a load report per trained model would bury the progress lines
 
 
 def run_curve(args: Namespace) -> int:

@@ -13,6 +13,7 @@ import os
 import socket
 import time
 import warnings
+from datetime import datetime
 from pathlib import Path
 
 import optuna
@@ -85,7 +86,7 @@ def load_study(storage: optuna.storages.BaseStorage, config: CurveConfig, cell: 
 
 def create_studies(storage: optuna.storages.BaseStorage, config: CurveConfig, attempts: int = 5) -> None:
     """Create the schema and every study once, before workers start (concurrent creation races)."""
-    for cell in config.cells():
+    for cell in config.cells() if config.n_trials else []:
         for attempt in range(attempts):
             try:
                 load_study(storage, config, cell)
@@ -113,8 +114,18 @@ def _alive(worker: str) -> bool:
     return True
 
 
+def _orphaned(trial: optuna.trial.FrozenTrial, config: CurveConfig) -> bool:
+    """A running trial that never recorded its worker (killed right after creating it) for grace_period s."""
+    started = trial.datetime_start
+    if started is None:
+        return False
+    now = datetime.now(started.tzinfo) if started.tzinfo else datetime.now()
+    return (now - started).total_seconds() > config.grace_period
+
+
 def fail_dead_trials(study: optuna.Study, config: CurveConfig) -> int:
-    """Fail (and re-enqueue) running trials whose worker died: heartbeats for RDB, host:pid for all."""
+    """Fail (and re-enqueue) running trials whose worker died: heartbeats for RDB, host:pid for all, and
+    age for a trial whose worker died before recording itself."""
     storage = study._storage
     if isinstance(storage, optuna.storages.RDBStorage):
         optuna.storages.fail_stale_trials(study)
@@ -122,8 +133,10 @@ def fail_dead_trials(study: optuna.Study, config: CurveConfig) -> int:
     failed = 0
     for trial in study.get_trials(deepcopy=False, states=(TrialState.RUNNING,)):
         worker = trial.user_attrs.get(WORKER_ATTR)
-        if not worker or _alive(worker):
+        if worker and _alive(worker):
             continue
+        if not worker and not _orphaned(trial, config):
+            continue  # just created: its worker is about to record itself
         try:
             if not storage.set_trial_state_values(trial._trial_id, TrialState.FAIL):
                 continue

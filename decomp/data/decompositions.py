@@ -52,6 +52,7 @@ def read_decompositions(path: str | Path) -> dict[str, tuple[Step, ...]]:
 def write_decompositions(path: str | Path, items: Iterable[tuple[str, Sequence[Step]]], source: str) -> None:
     """Write (id, steps) pairs in the format `read_decompositions` reads (atomically)."""
     path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(path.name + ".tmp")
     with open(tmp, "w", encoding="utf-8") as f:
         for example_id, steps in items:

@@ -129,6 +129,11 @@ class ReaderModule(L.LightningModule):
         return batch  # a list of (frozen) Example records: `answer` moves its own tensors
 
     # --- steps ---------------------------------------------------------------------------------------
+    def on_fit_start(self) -> None:
+        # from_pretrained returns the model in eval mode and Lightning keeps a module's mode: without
+        # this, fine-tuning would run with dropout off.
+        self.train()
+
     def training_step(self, batch: dict, batch_idx: int) -> torch.Tensor:
         loss = self.model(**self.model_inputs(batch)).loss
         self.log("train_loss", loss, prog_bar=True, batch_size=len(batch["uid"]))

@@ -40,6 +40,8 @@ def test_bad_strategy_options_name_the_field():
     ({"tuning": {"metric": "loss", "space": {"lr": 1e-4, "batch_size": 8, "epochs": 1}}}, "tuning.metric"),
     ({"budget": {"min_steps": -1}}, "budget.min_steps"),
     ({"epochs": 3}, "epochs"),
+    ({"tuning": {"n_trials": 0, "space": {"lr": {"low": 1e-4, "high": 1e-3}, "batch_size": 8, "epochs": 1}}},
+     "tuning.n_trials"),
 ])
 def test_bad_fields_are_named(change, field):
     with pytest.raises(ConfigError, match=f"field '{field}'"):

@@ -61,7 +61,9 @@ def test_tiny_curve_on_sqlite_writes_each_row_once_and_resumes(write_config, tmp
     assert row["dataset"] == "synthetic" and row["strategy"] == "none" and row["protocol_version"] == "gold-v1"
     assert row["n_eval"] == len(row["examples"]) == 6
     assert {"lr", "batch_size", "epochs", "max_steps"} <= set(row["hparams"]) and row["hparams"]["max_steps"] <= 3
-    assert all(set(v) == {"em", "f1"} for v in row["examples"].values())
+    assert all(set(v) == {"em", "f1", "answer_type", "question_type", "operators"} for v in row["examples"].values())
+    assert all(v["operators"] and v["answer_type"] in ("number", "span", "spans", "date", "yesno")
+               for v in row["examples"].values())
     assert 100 * sum(v["f1"] for v in row["examples"].values()) / 6 == pytest.approx(row["f1"], abs=1e-3)
     assert {r["k"] for r in rows} == {6, 10} and {r["training_seed"] for r in rows} == {0, 1}
     err = capsys.readouterr().err
@@ -73,6 +75,16 @@ def test_tiny_curve_on_sqlite_writes_each_row_once_and_resumes(write_config, tmp
     assert_rows_once(run_dir, config)
     assert len(study.trials) == len(optuna.load_study(study_name=rows[0]["study"],
                                                       storage=f"sqlite:///{run_dir / 'optuna.db'}").trials)
+
+
+def test_fixed_hyper_parameters_run_no_trials(write_config, tmp_path):
+    config = write_config(tuning={"n_trials": 0, "space": {"lr": 5e-4, "batch_size": 4, "epochs": 1}})
+    run_dir = tmp_path / "run"
+    assert main(["curve", "--config", str(config), "--run-dir", str(run_dir)]) == 0
+    rows = assert_rows_once(run_dir, config)
+    assert {(r["n_trials"], r["best_trial"], r["hparams"]["lr"], r["hparams"]["batch_size"]) for r in rows} == {
+        (0, None, 5e-4, 4)}
+    assert optuna.get_all_study_names(f"sqlite:///{run_dir / 'optuna.db'}") == []
 
 
 def test_unknown_strategy_and_bad_storage_fail_clearly(write_config, tmp_path, capsys):

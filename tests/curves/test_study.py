@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from dataclasses import replace
 
 import optuna
 import pytest
@@ -58,3 +59,14 @@ def test_a_dead_workers_trial_is_failed_and_retried(tmp_path, config):
     assert states == [TrialState.FAIL, TrialState.RUNNING, TrialState.WAITING]
     assert study.get_trials()[2].params == {"lr": trial.params["lr"]}  # the retry repeats the setting
     assert isinstance(study.sampler, optuna.samplers.TPESampler)
+
+
+def test_a_trial_whose_worker_died_before_recording_itself_is_failed_after_the_grace_period(tmp_path, config):
+    storage = open_storage(f"journal:{tmp_path}/o.journal", config)
+    create_studies(storage, config)
+    study = load_study(storage, config, config.cells()[0])
+    study.ask()  # created, then the worker was killed before trial.set_user_attr(WORKER_ATTR, ...)
+    assert fail_dead_trials(study, config) == 0  # within the grace period: its worker may still record itself
+    later = replace(config, grace_period=-1)
+    assert fail_dead_trials(study, later) == 1
+    assert [t.state for t in study.get_trials()] == [TrialState.FAIL, TrialState.WAITING]

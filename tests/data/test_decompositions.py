@@ -15,7 +15,7 @@ def _examples():
 
 
 def test_round_trip_and_apply(tmp_path):
-    path = tmp_path / "pred.jsonl"
+    path = tmp_path / "new-folder" / "pred.jsonl"  # the folder is created
     steps = (Step("touchdowns", "select"), Step("number of #1", "aggregate", (1,)))
     write_decompositions(path, [("q0", steps), ("q1", steps[:1])], source="rules")
     assert read_decompositions(path) == {"q0": steps, "q1": steps[:1]}

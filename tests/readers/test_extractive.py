@@ -79,6 +79,22 @@ def test_fit_validate_test_and_predict_run_through_lightning(memory_examples):
     assert set(records[0]) >= {"example_id", "prediction", "trace", "gold", "em", "f1"}
 
 
+class ModeProbe(L.Callback):
+    def __init__(self) -> None:
+        self.modes: set[bool] = set()
+
+    def on_train_batch_start(self, trainer, module, batch, batch_idx) -> None:
+        self.modes |= {m.training for m in module.model.modules()}
+
+
+def test_training_runs_in_train_mode_even_after_loading_in_eval_mode(memory_examples):
+    module = reader()
+    module.eval()  # as from_pretrained leaves the model
+    probe = ModeProbe()
+    trainer(max_steps=2, callbacks=[probe]).fit(module, module.training_loader(memory_examples, 4))
+    assert probe.modes == {True}  # dropout active while fine-tuning
+
+
 def test_unanswerable_training_inputs_are_counted_and_logged(memory_examples, caplog):
     module = reader()
     numeric = example("n1", "How many points in all?", "They scored 3 and 4 points.", "7")

@@ -1,0 +1,63 @@
+"""The leaderboard: `decomp leaderboard --runs <dir> --out leaderboard/` turns curve result rows (and nothing
+else) into learning curves with confidence bands, paired differences against `none`, the crossover size
+where decomposition stops helping, breakdowns and provenance, as Markdown, HTML, CSV and JSON."""
+
+from __future__ import annotations
+
+import argparse
+import shlex
+from pathlib import Path
+
+DEFAULT_BOOT = 1000
+
+
+def command_line(args: argparse.Namespace) -> str:
+    """The command as a user re-types it (not sys.argv: paths to a venv's script would make reports differ)."""
+    words = ["decomp", "leaderboard"]
+    for runs in args.runs:
+        words += ["--runs", runs]
+    words += ["--out", args.out]
+    if args.n_boot != DEFAULT_BOOT:
+        words += ["--n-boot", str(args.n_boot)]
+    if args.seed:
+        words += ["--seed", str(args.seed)]
+    if args.notes:
+        words += ["--notes", args.notes]
+    return shlex.join(words)
+
+
+def _run(args: argparse.Namespace) -> int:
+    from decomp.errors import ConfigError
+    from decomp.leaderboard.analysis import analyse
+    from decomp.leaderboard.render import write_report
+    from decomp.leaderboard.rows import load_rows
+
+    if args.n_boot < 100:
+        raise ConfigError(f"--n-boot must be at least 100 for 95% intervals, got {args.n_boot}")
+    rows = [row for runs in args.runs for row in load_rows(runs)]
+    notes = None
+    if args.notes:
+        try:
+            notes = Path(args.notes).read_text(encoding="utf-8")
+        except OSError as exc:
+            raise ConfigError(f"--notes {args.notes}: {exc.strerror}") from None
+    board = analyse(sorted(rows, key=lambda r: r["run_id"]), command=command_line(args), n_boot=args.n_boot,
+                    seed=args.seed)
+    written = write_report(board, args.out, notes=notes)
+    print(f"{len(rows)} rows -> {len(written)} files in {args.out}")
+    for group in board.groups:
+        for crossover in group.crossovers:
+            print(f"  {group.title}: {crossover.strategy} ({crossover.metric}) crossover k={crossover.k} "
+                  f"[{crossover.lo}, {crossover.hi}]")
+    return 0
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--runs", required=True, action="append",
+                        help="folder of results.jsonl files (searched recursively) or one file; repeatable")
+    parser.add_argument("--out", required=True, help="folder for README.md, leaderboard.html, CSV, JSON, plots/")
+    parser.add_argument("--n-boot", type=int, default=DEFAULT_BOOT, help="bootstrap replicates")
+    parser.add_argument("--seed", type=int, default=0, help="bootstrap seed")
+    parser.add_argument("--notes", default=None,
+                        help="Markdown file inserted under 'What was run' (hardware, comparison with the paper)")
+    parser.set_defaults(run=_run)

@@ -1,0 +1,336 @@
+"""From result rows to the leaderboard's records (decomp.leaderboard.model): learning curves with 95%
+intervals, paired differences against `none`, crossovers, the best strategy per size, breakdowns by kind of
+question and gold-vs-predicted decompositions. A pure function of the rows: same rows, same records.
+
+Rows are grouped by (dataset, reader, decompositions). A unit is one (fold, subset seed, training seed);
+rows of the same unit and size are paired across strategies, and per-example scores pair by example id.
+A score is the mean over units of the mean over the run's evaluation examples, as a percentage. Its
+interval is a hierarchical percentile bootstrap (2.5 and 97.5 percentiles): each replicate resamples the
+units with replacement and, within each fold, the evaluation examples with replacement; the same resample
+serves every strategy and size in that replicate (decomp.leaderboard.bootstrap), so differences are paired.
+
+Crossover: for each strategy and metric, over the sizes at which both the strategy and `none` were run, in
+increasing order, the crossover is the smallest size from which the 95% interval of the paired difference
+(strategy - none) has its lower bound at or below zero at that size and at every larger size; it is none
+when the lower bound at the largest size is still above zero. Its interval comes from the same bootstrap
+replicates: in each replicate, the crossover is the smallest size from which that replicate's difference
+(in points, rounded to 4 decimals) is at or below zero at that size and at every larger size, or beyond
+the largest size when the difference at the largest size is above zero. lo and hi are the 2.5th
+percentile (rounded down to a size) and the 97.5th percentile (rounded up to a size) of the replicates'
+crossovers over the ordered sizes, none when beyond the largest size; never_share is the share of
+replicates whose crossover is beyond the largest size.
+
+Breakdowns resample the examples of one kind among themselves, per fold. Gold-vs-predicted differences
+pair runs of the same unit (and examples by id); with no unit in common, the two sides are bootstrapped
+independently (the predicted side from seed + 1).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections import defaultdict
+from dataclasses import dataclass
+
+import numpy as np
+
+from decomp.errors import DataError
+from decomp.leaderboard.bootstrap import Draws, Scores, interval, over_units, r4, unit_means
+from decomp.leaderboard.model import (
+    Best,
+    Breakdown,
+    Crossover,
+    CurvePoint,
+    Difference,
+    Group,
+    Interval,
+    Leaderboard,
+    Provenance,
+    Size,
+    SourceComparison,
+    size_key,
+)
+
+CROSSOVER_DEFINITION = " ".join(next(p for p in __doc__.split("\n\n") if p.startswith("Crossover:")).split())
+METRICS = ("em", "f1")
+BASELINE = "none"
+KINDS = ("operator", "answer_type", "question_type")
+
+Unit = tuple[int, int, int]
+
+
+def analyse(rows: list[dict], *, command: str, n_boot: int = 1000, seed: int = 0) -> Leaderboard:
+    """The leaderboard of checked result rows (decomp.leaderboard.rows.load_rows)."""
+    if not rows:
+        raise DataError("no result rows to analyse")
+    if n_boot < 1:
+        raise DataError(f"n_boot must be at least 1, got {n_boot}")
+    rows = sorted(rows, key=lambda r: r["run_id"])
+    for a, b in zip(rows, rows[1:], strict=False):
+        if a["run_id"] == b["run_id"]:
+            raise DataError(f"run_id {a['run_id']!r} appears twice (overlapping --runs?)", field="run_id")
+    grouped: dict[tuple[str, str, str], list[dict]] = defaultdict(list)
+    for row in rows:
+        grouped[(row["dataset"], row["reader"], row["decompositions"])].append(row)
+    panels = {key: _Panel(key, grouped[key], n_boot, seed) for key in sorted(grouped)}
+    comparisons = []
+    for dataset, reader in sorted({(d, r) for d, r, _ in panels}):
+        gold, predicted = panels.get((dataset, reader, "gold")), panels.get((dataset, reader, "predicted"))
+        if gold and predicted:
+            found = _compare_sources(gold, predicted, n_boot, seed)
+            if found:
+                comparisons.append((dataset, reader, found))
+    return Leaderboard(tuple(p.group for p in panels.values()), tuple(comparisons),
+                       _provenance(rows, command, n_boot, seed))
+
+
+def strategy_order(strategies) -> tuple[str, ...]:
+    """`none` first, then alphabetical."""
+    return tuple(sorted(set(strategies), key=lambda s: (s != BASELINE, s)))
+
+
+def _layout(rows: list[dict]) -> tuple[dict[int, list[str]], dict[str, Scores]]:
+    """Each fold's sorted evaluation ids (over all rows of that fold) and every run's scores laid on them."""
+    ids: dict[int, set[str]] = defaultdict(set)
+    for row in rows:
+        ids[row["fold"]].update(row["examples"])
+    universe = {fold: sorted(found) for fold, found in ids.items()}
+    position = {fold: {x: i for i, x in enumerate(found)} for fold, found in universe.items()}
+    scores = {}
+    for row in rows:
+        n = len(universe[row["fold"]])
+        values, mask = np.zeros((2, n)), np.zeros(n, dtype=bool)
+        for x, got in row["examples"].items():
+            i = position[row["fold"]][x]
+            values[:, i] = got["em"], got["f1"]
+            mask[i] = True
+        scores[row["run_id"]] = Scores(row["fold"], values, mask)
+    return universe, scores
+
+
+def _unit(row: dict) -> Unit:
+    return row["fold"], row["subset_seed"], row["training_seed"]
+
+
+@dataclass
+class _Estimate:
+    point: np.ndarray  # (2,) em, f1 in [0, 1]
+    reps: np.ndarray  # (n_boot, 2)
+
+    def intervals(self) -> tuple[Interval, Interval]:
+        return interval(self.point[0], self.reps[:, 0]), interval(self.point[1], self.reps[:, 1])
+
+
+class _Panel:
+    """One group's rows, their bootstrap draws and the records built from them."""
+
+    def __init__(self, key: tuple[str, str, str], rows: list[dict], n_boot: int, seed: int) -> None:
+        self.key, self.rows = key, rows
+        self.cells: dict[tuple[str, Size], dict[Unit, dict]] = defaultdict(dict)
+        for row in rows:
+            cell = self.cells[(row["strategy"], row["k"])]
+            unit = _unit(row)
+            if unit in cell:
+                raise DataError(f"runs {cell[unit]['run_id']!r} and {row['run_id']!r} both measure strategy "
+                                f"{row['strategy']!r} at k={row['k']} for (fold, subset_seed, training_seed)={unit}"
+                                f" in {'/'.join(key)}; point --runs at one curve's results", field="run_id")
+            cell[unit] = row
+        self.strategies = strategy_order(s for s, _ in self.cells)
+        self.sizes = tuple(sorted({k for _, k in self.cells}, key=size_key))
+        self.universe, self.scores = _layout(rows)
+        units = {_unit(r) for r in rows}
+        self.draws = Draws.make(len(units), {f: len(x) for f, x in self.universe.items()}, n_boot, seed)
+        self.estimates = self._estimates()
+        points = self._points()
+        differences, diff_reps = self._differences()
+        self.group = Group(*key, sizes=self.sizes, strategies=self.strategies, points=points,
+                           differences=differences, crossovers=self._crossovers(differences, diff_reps),
+                           best=self._best(), breakdowns=self._breakdowns())
+
+    def ordered_cells(self):
+        for s in self.strategies:
+            for k in self.sizes:
+                if (s, k) in self.cells:
+                    yield s, k, [self.cells[(s, k)][u] for u in sorted(self.cells[(s, k)])]
+
+    def _estimates(self) -> dict[tuple[str, Size], _Estimate]:
+        run_ids = [r["run_id"] for r in self.rows]
+        self.unit_point, self.unit_reps = unit_means(self.draws, [self.scores[x] for x in run_ids])
+        self.where = {x: i for i, x in enumerate(run_ids)}
+        found = {}
+        for s, k, cell in self.ordered_cells():
+            idx = [self.where[r["run_id"]] for r in cell]
+            found[(s, k)] = _Estimate(*over_units(self.draws, self.unit_point[idx], self.unit_reps[:, idx]))
+        return found
+
+    def _points(self) -> tuple[CurvePoint, ...]:
+        points = []
+        for s, k, cell in self.ordered_cells():
+            n_train = [r["n_train"] for r in cell if r.get("n_train") is not None]
+            em, f1 = self.estimates[(s, k)].intervals()
+            points.append(CurvePoint(
+                strategy=s, k=k, n_train=r4(np.mean(n_train)) if n_train else float(k if k != "all" else 0),
+                n_seeds=len(cell), n_eval=int(round(float(np.mean([r["n_eval"] for r in cell])))), em=em, f1=f1,
+                run_ids=tuple(sorted(r["run_id"] for r in cell))))
+        return tuple(points)
+
+    def paired(self, a: str, b: str, k: Size) -> tuple[int, _Estimate] | None:
+        """a - b at size k over the units both have, pairing examples by id; None when nothing pairs."""
+        cell_a, cell_b = self.cells.get((a, k), {}), self.cells.get((b, k), {})
+        pairs = [(cell_a[u]["run_id"], cell_b[u]["run_id"]) for u in sorted(set(cell_a) & set(cell_b))]
+        if all(np.array_equal(self.scores[x].mask, self.scores[y].mask) for x, y in pairs):
+            # same examples: the difference of the runs' means is the mean of their per-example differences
+            ia, ib = [self.where[x] for x, _ in pairs], [self.where[y] for _, y in pairs]
+            point, reps = self.unit_point[ia] - self.unit_point[ib], self.unit_reps[:, ia] - self.unit_reps[:, ib]
+        else:
+            runs = [self.scores[x].minus(self.scores[y]) for x, y in pairs]
+            pairs = [p for p, r in zip(pairs, runs, strict=True) if r.mask.any()]
+            point, reps = unit_means(self.draws, [r for r in runs if r.mask.any()])
+        if not pairs:
+            return None
+        return len(pairs), _Estimate(*over_units(self.draws, point, reps))
+
+    def _differences(self) -> tuple[tuple[Difference, ...], dict[tuple[str, Size], np.ndarray]]:
+        found, reps = [], {}
+        for s in self.strategies:
+            for k in self.sizes:
+                got = self.paired(s, BASELINE, k) if s != BASELINE else None
+                if got is not None:
+                    n, est = got
+                    found.append(Difference(s, k, n, *est.intervals()))
+                    reps[(s, k)] = est.reps
+        return tuple(found), reps
+
+    def _crossovers(self, differences: tuple[Difference, ...], reps: dict) -> tuple[Crossover, ...]:
+        found = []
+        for s in self.strategies:
+            mine = [d for d in differences if d.strategy == s]
+            if not mine:
+                continue
+            sizes = [d.k for d in mine]
+            for m, metric in enumerate(METRICS):
+                lows = [getattr(d, metric).lo for d in mine]
+                point = len(sizes)
+                while point > 0 and lows[point - 1] <= 0:
+                    point -= 1
+                replicate = np.stack([np.round(reps[(s, k)][:, m] * 100, 4) for k in sizes], axis=1)
+                at_or_below = np.nan_to_num(replicate, nan=1.0) <= 0
+                tail = np.flip(np.cumprod(np.flip(at_or_below, axis=1), axis=1), axis=1).sum(axis=1)
+                crossing = len(sizes) - tail  # index of the replicate's crossover; len(sizes): never
+                lo = int(np.percentile(crossing, 2.5, method="lower"))
+                hi = int(np.percentile(crossing, 97.5, method="higher"))
+                found.append(Crossover(s, metric, _at(sizes, point), _at(sizes, lo), _at(sizes, hi),
+                                       r4(np.mean(crossing == len(sizes)))))
+        return tuple(found)
+
+    def _best(self) -> tuple[Best, ...]:
+        found = []
+        for k in self.sizes:
+            here = [s for s in self.strategies if (s, k) in self.estimates]
+            for m, metric in enumerate(METRICS):
+                ranked = sorted(here, key=lambda s: (-self.estimates[(s, k)].point[m], self.strategies.index(s)))
+                best = ranked[0]
+                score = self.estimates[(best, k)].intervals()[m]
+                excludes = False
+                if len(ranked) > 1:
+                    got = self.paired(best, ranked[1], k)
+                    if got is not None:
+                        margin = got[1]
+                    else:  # no unit in common: compare the two curves' own replicates
+                        a, b = self.estimates[(best, k)], self.estimates[(ranked[1], k)]
+                        margin = _Estimate(a.point - b.point, a.reps - b.reps)
+                    excludes = margin.intervals()[m].lo > 0
+                found.append(Best(k, metric, best, score, excludes))
+        return tuple(found)
+
+    def _breakdowns(self) -> tuple[Breakdown, ...]:
+        found = []
+        for (kind, value), strata in sorted(self._strata().items()):
+            run_ids = [r["run_id"] for r in self.rows if r["fold"] in strata]
+            point, reps = unit_means(self.draws, [self.scores[x] for x in run_ids], strata)
+            # runs that scored at least one example of this kind
+            at = {x: i for i, x in enumerate(run_ids) if not np.isnan(point[i, 0])}
+            for s, k, cell in self.ordered_cells():
+                mine = [r["run_id"] for r in cell if r["run_id"] in at]
+                if not mine:
+                    continue
+                idx = [at[x] for x in mine]
+                em, f1 = _Estimate(*over_units(self.draws, point[idx], reps[:, idx])).intervals()
+                found.append(Breakdown(kind, value, s, k, self._covered(mine, strata), em, f1))
+        return tuple(found)
+
+    def _covered(self, run_ids: list[str], strata: dict[int, np.ndarray]) -> int:
+        """How many distinct examples of the strata these runs scored."""
+        seen = {fold: np.zeros(len(pos), dtype=bool) for fold, pos in strata.items()}
+        for x in run_ids:
+            got = self.scores[x]
+            seen[got.fold] |= got.mask[strata[got.fold]]
+        return int(sum(s.sum() for s in seen.values()))
+
+    def _strata(self) -> dict[tuple[str, str], dict[int, np.ndarray]]:
+        """(kind, value) -> fold -> sorted positions of that fold's examples of this kind."""
+        meta: dict[tuple[int, str], dict] = {}
+        for row in self.rows:  # run_id order: the first row to carry an example's labels gives them
+            for x, got in row["examples"].items():
+                meta.setdefault((row["fold"], x), got)
+        found: dict[tuple[str, str], dict[int, list[int]]] = defaultdict(lambda: defaultdict(list))
+        for fold, ids in self.universe.items():
+            for i, x in enumerate(ids):
+                got = meta[(fold, x)]
+                labels = {("operator", op) for op in got.get("operators") or ()}
+                labels |= {(kind, got.get(kind)) for kind in KINDS[1:]}
+                for kind, value in labels:
+                    if value:
+                        found[(kind, value)][fold].append(i)
+        return {key: {f: np.array(p) for f, p in sorted(folds.items())} for key, folds in found.items()}
+
+
+def _at(sizes: list[Size], i: int) -> Size | None:
+    return sizes[i] if i < len(sizes) else None
+
+
+def _compare_sources(gold: _Panel, predicted: _Panel, n_boot: int, seed: int) -> tuple[SourceComparison, ...]:
+    """Predicted minus gold decompositions, F1, for each strategy and size run with both."""
+    rows = gold.rows + predicted.rows
+    universe, scores = _layout(rows)
+    sizes = {f: len(x) for f, x in universe.items()}
+    n_units = len({_unit(r) for r in rows})
+    draws = Draws.make(n_units, sizes, n_boot, seed)
+    found = []
+    for s in strategy_order([*gold.strategies, *predicted.strategies]):
+        for k in sorted(set(gold.sizes) | set(predicted.sizes), key=size_key):
+            cell_g, cell_p = gold.cells.get((s, k)), predicted.cells.get((s, k))
+            if not cell_g or not cell_p:
+                continue
+            pairs = [scores[cell_p[u]["run_id"]].minus(scores[cell_g[u]["run_id"]])
+                     for u in sorted(set(cell_g) & set(cell_p))]
+            pairs = [p for p in pairs if p.mask.any()]
+            if pairs:
+                diff = _Estimate(*over_units(draws, *unit_means(draws, pairs)))
+            else:
+                g = _side(draws, [scores[cell_g[u]["run_id"]] for u in sorted(cell_g)])
+                p = _side(Draws.make(n_units, sizes, n_boot, seed + 1),
+                          [scores[cell_p[u]["run_id"]] for u in sorted(cell_p)])
+                diff = _Estimate(p.point - g.point, p.reps - g.reps)
+            found.append(SourceComparison(s, k, gold.estimates[(s, k)].intervals()[1],
+                                          predicted.estimates[(s, k)].intervals()[1], diff.intervals()[1]))
+    return tuple(found)
+
+
+def _side(draws: Draws, runs: list[Scores]) -> _Estimate:
+    return _Estimate(*over_units(draws, *unit_means(draws, runs)))
+
+
+def _provenance(rows: list[dict], command: str, n_boot: int, seed: int) -> Provenance:
+    versions: dict[str, set[str]] = defaultdict(set)
+    for row in rows:
+        for package, version in row["versions"].items():
+            versions[package].add(version)
+    digest = hashlib.sha256(json.dumps(rows, sort_keys=True).encode("utf-8")).hexdigest()
+    return Provenance(
+        command=command, curves=tuple(sorted({r["curve"] for r in rows})),
+        run_ids=tuple(r["run_id"] for r in rows), git_commits=tuple(sorted({r["git_commit"] for r in rows})),
+        config_hashes=tuple(sorted({r["config_hash"] for r in rows})),
+        versions={p: " | ".join(sorted(v)) for p, v in sorted(versions.items())},
+        hardware=tuple(sorted({r.get("hardware") or "unrecorded" for r in rows})), n_boot=n_boot, seed=seed,
+        rows_digest=digest)

@@ -1,0 +1,261 @@
+"""The report as a list of document blocks (headings, tables, images, ...) built from a `Leaderboard`:
+Markdown and HTML (`markup`) render the same blocks, so they always show the same tables and sentences."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from decomp.leaderboard.analysis import CROSSOVER_DEFINITION
+from decomp.leaderboard.model import Crossover, Group, Interval, Leaderboard, Size, size_key
+
+METRIC_NAMES = {"em": "EM", "f1": "F1"}
+
+
+# ---------------------------------------------------------------- formatting
+
+
+def fmt_size(k: Size | None) -> str:
+    return "-" if k is None else str(k)
+
+
+def fmt_interval(score: Interval, signed: bool = False) -> str:
+    sign = "+" if signed else ""
+    return f"{score.mean:{sign}.1f} [{score.lo:{sign}.1f}, {score.hi:{sign}.1f}]"
+
+
+def slug(group: Group) -> str:
+    text = f"{group.dataset}-{group.reader}-{group.decompositions}".lower()
+    return re.sub(r"[^a-z0-9]+", "-", text).strip("-")
+
+
+def crossover_sentence(crossover: Crossover, sizes: tuple[Size, ...]) -> str:
+    """The headline: from which k a decomposition strategy stops helping, with its bootstrap interval."""
+    metric = METRIC_NAMES.get(crossover.metric, crossover.metric)
+    largest = max(sizes, key=size_key) if sizes else None
+    interval = f"95% interval {_bound(crossover.lo, largest)}-{_bound(crossover.hi, largest)}"
+    if crossover.k is None:
+        return (
+            f"{crossover.strategy} still helps ({metric}) at the largest size, k={fmt_size(largest)}: no crossover "
+            f"({interval}; none in {crossover.never_share:.0%} of bootstrap replicates)"
+        )
+    if sizes and crossover.k == min(sizes, key=size_key):
+        return (
+            f"{crossover.strategy} does not help significantly ({metric}) at any size tried, "
+            f"from k={crossover.k} ({interval})"
+        )
+    return f"{crossover.strategy} stops helping ({metric}) from k={crossover.k} ({interval})"
+
+
+def _bound(k: Size | None, largest: Size | None) -> str:
+    return f"beyond {fmt_size(largest)}" if k is None else str(k)
+
+
+# ---------------------------------------------------------------- document blocks
+
+
+@dataclass(frozen=True)
+class Heading:
+    level: int
+    text: str
+
+
+@dataclass(frozen=True)
+class Para:
+    text: str  # may contain `code` and **bold**
+
+
+@dataclass(frozen=True)
+class Bullets:
+    items: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Table:
+    headers: tuple[str, ...]
+    rows: tuple[tuple[str, ...], ...]
+
+
+@dataclass(frozen=True)
+class Code:
+    text: str
+
+
+@dataclass(frozen=True)
+class Image:
+    path: str  # relative to the report folder
+    alt: str
+
+
+@dataclass(frozen=True)
+class Verbatim:
+    text: str  # hand-written notes: as-is in Markdown, escaped and pre-wrapped in HTML
+
+
+Block = Heading | Para | Bullets | Table | Code | Image | Verbatim
+
+
+def _by_size(items: Iterable, key=lambda item: item.k) -> list:
+    return sorted(items, key=lambda item: size_key(key(item)))
+
+
+def _curve_table(group: Group, metric: str) -> Table:
+    cells = {(p.strategy, p.k): p for p in group.points}
+    rows = []
+    for k in sorted({p.k for p in group.points}, key=size_key):
+        first = next(p for p in group.points if p.k == k)
+        row = [fmt_size(k), f"{first.n_train:.0f}", str(first.n_seeds)]
+        for strategy in group.strategies:
+            point = cells.get((strategy, k))
+            row.append(fmt_interval(getattr(point, metric)) if point else "")
+        rows.append(tuple(row))
+    return Table(("k", "n train", "runs") + group.strategies, tuple(rows))
+
+
+def _difference_table(group: Group) -> Table:
+    strategies = tuple(s for s in group.strategies if s != "none")
+    cells = {(d.strategy, d.k): d for d in group.differences}
+    headers = ("k",) + tuple(f"{s} {METRIC_NAMES[m]}" for s in strategies for m in METRIC_NAMES)
+    rows = []
+    for k in sorted({d.k for d in group.differences}, key=size_key):
+        row = [fmt_size(k)]
+        for strategy in strategies:
+            diff = cells.get((strategy, k))
+            row += [fmt_interval(getattr(diff, m), signed=True) if diff else "" for m in METRIC_NAMES]
+        rows.append(tuple(row))
+    return Table(headers, tuple(rows))
+
+
+def _crossover_table(group: Group) -> Table:
+    largest = max(group.sizes, key=size_key) if group.sizes else None
+    rows = tuple(
+        (
+            c.strategy,
+            METRIC_NAMES.get(c.metric, c.metric),
+            fmt_size(c.k) if c.k is not None else f"none up to {fmt_size(largest)}",
+            f"{_bound(c.lo, largest)} - {_bound(c.hi, largest)}",
+            f"{c.never_share:.0%}",
+        )
+        for c in group.crossovers
+    )
+    return Table(("strategy", "metric", "crossover k", "95% interval", "replicates without crossover"), rows)
+
+
+def _best_table(group: Group) -> Table:
+    rows = tuple(
+        (
+            fmt_size(b.k),
+            METRIC_NAMES.get(b.metric, b.metric),
+            b.strategy,
+            fmt_interval(b.score),
+            "yes" if b.margin_ci_excludes_zero else "no (tie within CI)",
+        )
+        for b in sorted(group.best, key=lambda b: (size_key(b.k), b.metric))
+    )
+    return Table(("k", "metric", "best strategy", "score", "beats runner-up"), rows)
+
+
+def _breakdown_table(group: Group) -> Table:
+    """Compact: one row per (kind, value, k), EM / F1 means per strategy; the intervals are in breakdowns.csv."""
+    cells = {(b.kind, b.value, b.k, b.strategy): b for b in group.breakdowns}
+    keys = sorted({(b.kind, b.value, b.k) for b in group.breakdowns}, key=lambda t: (t[0], t[1], size_key(t[2])))
+    rows = []
+    for kind, value, k in keys:
+        present = [cells[(kind, value, k, s)] for s in group.strategies if (kind, value, k, s) in cells]
+        row = [kind, value, fmt_size(k), str(max(b.n_examples for b in present))]
+        for strategy in group.strategies:
+            b = cells.get((kind, value, k, strategy))
+            row.append(f"{b.em.mean:.1f} / {b.f1.mean:.1f}" if b else "")
+        rows.append(tuple(row))
+    return Table(("kind", "value", "k", "examples") + tuple(f"{s} EM / F1" for s in group.strategies), tuple(rows))
+
+
+def _group_blocks(group: Group) -> list[Block]:
+    name = slug(group)
+    runs = {rid for p in group.points for rid in p.run_ids}
+    blocks: list[Block] = [
+        Heading(2, group.title),
+        Para(f"{len(runs)} runs; every number below is a mean with its 95% bootstrap interval `[lo, hi]` "
+             "(over seeds and evaluation examples). Run ids per point: `curves.csv`."),
+        Bullets(tuple(crossover_sentence(c, group.sizes) for c in group.crossovers)),
+        Image(f"plots/{name}-curve.svg", f"Learning curves, {group.title}"),
+        Heading(3, "Learning curves: EM"),
+        _curve_table(group, "em"),
+        Heading(3, "Learning curves: F1"),
+        _curve_table(group, "f1"),
+        Heading(3, "Difference to `none` (same subsets and seeds)"),
+        Image(f"plots/{name}-difference.svg", f"Difference to none, {group.title}"),
+        _difference_table(group),
+        Heading(3, "Crossover"),
+        _crossover_table(group),
+        Heading(3, "Best strategy per k"),
+        _best_table(group),
+    ]
+    if group.breakdowns:
+        blocks += [Heading(3, "Breakdown by operator and question type (EM / F1 means)"), _breakdown_table(group)]
+    return blocks
+
+
+def _sources_blocks(board: Leaderboard) -> list[Block]:
+    blocks: list[Block] = []
+    for dataset, reader, comparisons in board.source_comparisons:
+        if not comparisons:
+            continue
+        if not blocks:
+            blocks.append(Heading(2, "Gold vs predicted decompositions (F1)"))
+        rows = tuple(
+            (c.strategy, fmt_size(c.k), fmt_interval(c.gold), fmt_interval(c.predicted),
+             fmt_interval(c.difference, signed=True))
+            for c in sorted(comparisons, key=lambda c: (c.strategy, size_key(c.k)))
+        )
+        blocks += [
+            Heading(3, f"{dataset} / {reader} reader"),
+            Table(("strategy", "k", "gold", "predicted", "predicted - gold"), rows),
+        ]
+    return blocks
+
+
+def _provenance_blocks(board: Leaderboard) -> list[Block]:
+    prov = board.provenance
+    versions = Table(("package", "version"), tuple((name, str(prov.versions[name])) for name in sorted(prov.versions)))
+    return [
+        Heading(2, "Provenance"),
+        Para("Every table and plot above was written by this command, from the stored result rows alone:"),
+        Code(prov.command),
+        Bullets((
+            f"curves: {', '.join(prov.curves) or '-'}",
+            f"runs: {len(prov.run_ids)} (ids in `leaderboard.json` and per point in `curves.csv`)",
+            f"git commits: {', '.join(f'`{c}`' for c in prov.git_commits) or '-'}",
+            f"config hashes: {', '.join(f'`{h}`' for h in prov.config_hashes) or '-'}",
+            f"hardware: {'; '.join(prov.hardware) or '-'}",
+            f"bootstrap: {prov.n_boot} replicates, seed {prov.seed}, resampling seeds and evaluation examples; "
+            "intervals are 2.5-97.5 percentiles",
+            f"rows digest (sha256): `{prov.rows_digest or '-'}`",
+        )),
+        Heading(3, "Versions"),
+        versions,
+        Heading(3, "Crossover"),
+        Para(CROSSOVER_DEFINITION),
+    ]
+
+
+def report_blocks(board: Leaderboard, notes: str | None = None) -> list[Block]:
+    headlines = tuple(
+        f"**{group.title}**: {crossover_sentence(c, group.sizes)}"
+        for group in board.groups
+        for c in group.crossovers
+        if c.metric == "em"
+    )
+    blocks: list[Block] = [
+        Heading(1, "Leaderboard: when do decompositions help?"),
+        Para("Generated by `decomp leaderboard` from stored result rows; do not edit by hand "
+             "(see Provenance for the command)."),
+    ]
+    if headlines:
+        blocks += [Heading(2, "Headline (EM)"), Bullets(headlines)]
+    if notes is not None:
+        blocks += [Heading(2, "What was run"), Verbatim(notes)]
+    for group in board.groups:
+        blocks += _group_blocks(group)
+    return blocks + _sources_blocks(board) + _provenance_blocks(board)

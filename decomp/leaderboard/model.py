@@ -1,0 +1,143 @@
+"""What the leaderboard says, as plain frozen records: `analysis` builds them from result rows, `render`
+writes them as Markdown, CSV, JSON and HTML. Keeping the two apart makes the report a pure function of
+the rows and lets every format show the same numbers.
+
+Scores are percentages (0-100). Sizes `k` are ints or "all"; they sort numerically with "all" last.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+
+Size = int | str
+
+
+def size_key(k: Size) -> tuple[int, int]:
+    """Sort key for training sizes: numbers ascending, then 'all'."""
+    return (1, 0) if k == "all" else (0, int(k))
+
+
+@dataclass(frozen=True)
+class Interval:
+    """A point estimate with its 95% bootstrap percentile interval."""
+
+    mean: float
+    lo: float
+    hi: float
+
+
+@dataclass(frozen=True)
+class CurvePoint:
+    """One strategy at one size: mean over seeds and evaluation examples, CI from the bootstrap over both."""
+
+    strategy: str
+    k: Size
+    n_train: float  # mean training-subset size (the x position of 'all')
+    n_seeds: int  # runs averaged: (fold, subset seed, training seed) combinations
+    n_eval: int  # evaluation examples per run
+    em: Interval
+    f1: Interval
+    run_ids: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Difference:
+    """strategy minus `none` at one size, paired on the same runs' subsets/seeds and evaluation examples."""
+
+    strategy: str
+    k: Size
+    n_pairs: int
+    em: Interval
+    f1: Interval
+
+
+@dataclass(frozen=True)
+class Crossover:
+    """The smallest size from which the difference's CI covers or falls below zero at that and every larger
+    size. `k` is None when the difference stays significantly positive up to the largest size; `lo`/`hi`
+    bound the crossover over bootstrap replicates (None: beyond the largest size in that replicate)."""
+
+    strategy: str
+    metric: str  # "em" or "f1"
+    k: Size | None
+    lo: Size | None
+    hi: Size | None
+    never_share: float  # share of bootstrap replicates in which the difference never reaches zero
+
+
+@dataclass(frozen=True)
+class Best:
+    k: Size
+    metric: str
+    strategy: str
+    score: Interval
+    margin_ci_excludes_zero: bool  # whether the best beats the runner-up with a CI above zero
+
+
+@dataclass(frozen=True)
+class Breakdown:
+    """Scores on the evaluation examples of one kind: a QDMR operator, a DROP answer type or a HotpotQA
+    question type."""
+
+    kind: str  # "operator", "answer_type" or "question_type"
+    value: str
+    strategy: str
+    k: Size
+    n_examples: int
+    em: Interval
+    f1: Interval
+
+
+@dataclass(frozen=True)
+class SourceComparison:
+    """The same strategy and size trained/evaluated with gold and with predicted decompositions."""
+
+    strategy: str
+    k: Size
+    gold: Interval  # F1
+    predicted: Interval  # F1
+    difference: Interval  # predicted - gold, paired where the runs pair
+
+
+@dataclass(frozen=True)
+class Group:
+    """One panel of the report: a dataset, a reader kind and a decomposition source."""
+
+    dataset: str
+    reader: str
+    decompositions: str  # "gold" or "predicted"
+    sizes: tuple[Size, ...]
+    strategies: tuple[str, ...]
+    points: tuple[CurvePoint, ...]
+    differences: tuple[Difference, ...]
+    crossovers: tuple[Crossover, ...]
+    best: tuple[Best, ...]
+    breakdowns: tuple[Breakdown, ...]
+
+    @property
+    def title(self) -> str:
+        return f"{self.dataset} / {self.reader} reader / {self.decompositions} decompositions"
+
+
+@dataclass(frozen=True)
+class Provenance:
+    command: str  # the command that wrote this report
+    curves: tuple[str, ...]  # curve names of the rows
+    run_ids: tuple[str, ...]
+    git_commits: tuple[str, ...]
+    config_hashes: tuple[str, ...]
+    versions: dict = field(default_factory=dict)  # package -> version (rows disagreeing: "a | b")
+    hardware: tuple[str, ...] = ()
+    n_boot: int = 0
+    seed: int = 0
+    rows_digest: str = ""  # sha256 of the rows read, in canonical order
+
+
+@dataclass(frozen=True)
+class Leaderboard:
+    groups: tuple[Group, ...]
+    source_comparisons: tuple[tuple[str, str, tuple[SourceComparison, ...]], ...]  # (dataset, reader, rows)
+    provenance: Provenance
+
+    def to_dict(self) -> dict:
+        return asdict(self)

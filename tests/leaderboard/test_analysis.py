@@ -1,0 +1,183 @@
+"""The leaderboard's numbers on rows whose answer is known by construction."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import random
+
+import pytest
+
+from decomp.errors import DataError
+from decomp.leaderboard import analysis
+from decomp.leaderboard.analysis import CROSSOVER_DEFINITION, analyse
+from decomp.leaderboard.model import Interval
+from tests.leaderboard.test_rows import make_row
+
+IDS = [f"q{i:02d}" for i in range(50)]
+BASE = {x: float(i >= 25) for i, x in enumerate(IDS)}  # 50%
+BETTER = {x: 1.0 if i < 10 else BASE[x] for i, x in enumerate(IDS)}  # the same plus 10 more right: 70%
+ZERO = Interval(0.0, 0.0, 0.0)
+
+
+def curve(plan: dict[str, dict], seeds: int = 3, **fields) -> list[dict]:
+    """Rows for strategy -> {k: scores}, one per training seed."""
+    return [make_row(f"{fields.get('decompositions', 'gold')}-{s}-{k}-{t}", scores, strategy=s, k=k,
+                     training_seed=t, **fields)
+            for s, sizes in plan.items() for k, scores in sizes.items() for t in range(seeds)]
+
+
+def one(items, **match):
+    found = [x for x in items if all(getattr(x, key) == value for key, value in match.items())]
+    assert len(found) == 1, found
+    return found[0]
+
+
+def test_identical_scores_collapse_the_interval_to_the_mean():
+    rows = [make_row(f"r{t}{s}", {x: (0.0, 0.6) for x in IDS}, subset_seed=s, training_seed=t)
+            for t in range(3) for s in range(2)]
+    point = analyse(rows, command="t").groups[0].points[0]
+    assert point.f1 == Interval(60.0, 60.0, 60.0) and point.em == ZERO
+    assert (point.n_seeds, point.n_eval, len(point.run_ids)) == (6, 50, 6)
+
+
+def test_crossover_at_the_first_size_from_which_the_strategies_are_equal():
+    sizes = [10, 50, 100, 500, "all"]
+    rows = curve({"none": dict.fromkeys(sizes, BASE),
+                  "explicit": {k: BETTER if k in (10, 50) else BASE for k in sizes}})
+    group = analyse(rows, command="t").groups[0]
+    small = one(group.differences, strategy="explicit", k=10)
+    assert small.n_pairs == 3 and small.f1.mean == 20.0 and small.f1.lo > 0
+    assert one(group.differences, k=100).f1 == ZERO and one(group.differences, k="all").em == ZERO
+    for metric in ("em", "f1"):
+        got = one(group.crossovers, strategy="explicit", metric=metric)
+        assert (got.k, got.lo, got.hi, got.never_share) == (100, 100, 100, 0.0)
+
+
+def test_a_difference_that_stays_large_has_no_crossover():
+    rows = curve({"none": dict.fromkeys([10, 100], BASE), "explicit": dict.fromkeys([10, 100], BETTER)})
+    got = one(analyse(rows, command="t").groups[0].crossovers, metric="f1")
+    assert (got.k, got.lo, got.hi, got.never_share) == (None, None, None, 1.0)
+
+
+def test_a_difference_that_returns_at_the_largest_size_has_no_crossover():
+    rows = curve({"none": dict.fromkeys([10, 50, 100], BASE), "explicit": {10: BETTER, 50: BASE, 100: BETTER}})
+    got = one(analyse(rows, command="t").groups[0].crossovers, metric="em")
+    assert got.k is None and got.never_share == 1.0
+
+
+def test_crossover_interval_spans_the_sizes_where_replicates_disagree():
+    # at k=50 the strategy gets one more example right: +2 points, but a replicate that does not draw that
+    # example (probability (49/50)^50, about 0.36) sees no difference there
+    one_more = {x: 1.0 if x == "q00" else BASE[x] for x in IDS}
+    rows = curve({"none": dict.fromkeys([10, 50, 100], BASE), "explicit": {10: BETTER, 50: one_more, 100: BASE}})
+    group = analyse(rows, command="t", n_boot=2000).groups[0]
+    assert one(group.differences, k=50).f1 == Interval(2.0, 0.0, 6.0)
+    got = one(group.crossovers, metric="f1")
+    assert (got.k, got.lo, got.hi, got.never_share) == (50, 50, 100, 0.0)
+
+
+def test_examples_pair_by_id_not_by_position():
+    reordered = dict(reversed(list(BASE.items())))
+    assert list(reordered) != list(BASE) and reordered == BASE
+    rows = curve({"none": {10: BASE}, "explicit": {10: reordered}})
+    group = analyse(rows, command="t").groups[0]
+    assert one(group.differences, k=10).f1 == ZERO
+    assert one(group.points, strategy="none").f1 == one(group.points, strategy="explicit").f1
+
+
+def test_best_strategy_and_whether_it_clearly_beats_the_runner_up():
+    rows = curve({"none": {10: BASE, 100: BASE}, "explicit": {10: BETTER, 100: BASE}})
+    best = analyse(rows, command="t").groups[0].best
+    small = one(best, k=10, metric="f1")
+    assert small.strategy == "explicit" and small.score.mean == 70.0 and small.margin_ci_excludes_zero
+    tie = one(best, k=100, metric="em")
+    assert tie.strategy == "none" and not tie.margin_ci_excludes_zero  # a tie goes to the first strategy
+    alone = analyse(curve({"explicit": {10: BETTER}}), command="t").groups[0].best
+    assert [(b.strategy, b.margin_ci_excludes_zero) for b in alone] == [("explicit", False)] * 2
+
+
+def test_breakdowns_by_operator_answer_type_and_question_type():
+    meta = {x: {"operators": ["select", "filter", "select"], "answer_type": "number", "question_type": "bridge"}
+            if i < 25 else {"operators": ["select", "aggregate"], "answer_type": "", "question_type": "bridge"}
+            for i, x in enumerate(IDS)}
+    group = analyse(curve({"none": {10: BASE}}, meta=meta), command="t").groups[0]
+    got = {(b.kind, b.value): (b.n_examples, b.f1) for b in group.breakdowns}
+    assert got[("operator", "filter")] == (25, ZERO)
+    assert got[("operator", "aggregate")] == (25, Interval(100.0, 100.0, 100.0))
+    assert got[("operator", "select")][0] == 50 and got[("operator", "select")][1].mean == 50.0
+    assert got[("answer_type", "number")] == (25, ZERO)
+    assert got[("question_type", "bridge")][0] == 50
+    assert set(got) == {("operator", "filter"), ("operator", "aggregate"), ("operator", "select"),
+                        ("answer_type", "number"), ("question_type", "bridge")}  # empty labels skipped
+
+
+def test_gold_and_predicted_decompositions_side_by_side():
+    worse = {x: 0.0 if x in IDS[25:30] else BASE[x] for x in IDS}  # 5 fewer right: -10 points
+    gold = curve({"none": {10: BASE}, "explicit": {10: BASE}})
+    paired = curve({"explicit": {10: worse}}, decompositions="predicted")
+    board = analyse(gold + paired, command="t")
+    assert [g.decompositions for g in board.groups] == ["gold", "predicted"]
+    (dataset, reader, found), = board.source_comparisons
+    assert (dataset, reader, len(found)) == ("drop", "extractive", 1)
+    assert found[0].strategy == "explicit" and found[0].gold == one(board.groups[0].points, strategy="explicit").f1
+    assert found[0].predicted.mean == 40.0 and found[0].difference.mean == -10.0 and found[0].difference.hi < 0
+    other_seeds = [dict(r, training_seed=r["training_seed"] + 10) for r in paired]
+    unpaired = analyse(gold + other_seeds, command="t").source_comparisons[0][2][0]
+    assert unpaired.difference.mean == -10.0 and unpaired.difference.lo < unpaired.difference.hi
+
+
+def test_same_rows_give_the_same_leaderboard_in_any_order():
+    rows = curve({"none": dict.fromkeys([10, 50], BASE), "explicit": {10: BETTER, 50: BASE}})
+    first = analyse(rows, command="t")
+    shuffled = rows[:]
+    random.Random(3).shuffle(shuffled)
+    assert shuffled != rows
+    assert analyse(shuffled, command="t") == first
+    assert json.dumps(first.to_dict()) == json.dumps(analyse(rows, command="t").to_dict())
+    assert analyse(rows, command="t", seed=1) != first  # the seed is a real input
+
+
+def test_groups_strategies_and_sizes_are_ordered():
+    rows = curve({"zeta": {"all": BASE, 5: BASE}, "none": {100: BASE}, "explicit": {5: BASE}}, seeds=1)
+    rows += curve({"none": {5: BASE}}, seeds=1, dataset="hotpotqa")
+    groups = analyse(rows, command="t").groups
+    assert [g.dataset for g in groups] == ["drop", "hotpotqa"]
+    assert groups[0].strategies == ("none", "explicit", "zeta") and groups[0].sizes == (5, 100, "all")
+    assert [(p.strategy, p.k) for p in groups[0].points] == [("none", 100), ("explicit", 5), ("zeta", 5),
+                                                             ("zeta", "all")]
+
+
+def test_training_size_is_the_mean_recorded_one():
+    rows = [make_row("a", BASE, k="all", n_train=900), make_row("b", BASE, k="all", training_seed=1, n_train=1000),
+            make_row("c", BASE, k=20)]
+    points = analyse(rows, command="t").groups[0].points
+    assert [(p.k, p.n_train) for p in points] == [(20, 20.0), ("all", 950.0)]
+
+
+def test_provenance_records_what_produced_the_report():
+    rows = curve({"none": {10: BASE}}, seeds=2)
+    rows[0]["versions"] = {"numpy": "2.0", "torch": "2.3"}
+    del rows[1]["hardware"]
+    prov = analyse(rows, command="decomp leaderboard --runs r", n_boot=50, seed=4).provenance
+    assert prov.command == "decomp leaderboard --runs r" and (prov.n_boot, prov.seed) == (50, 4)
+    assert prov.versions == {"numpy": "1.26 | 2.0", "torch": "2.3"}
+    assert prov.hardware == ("cpu x86_64, 2 cores", "unrecorded")
+    assert prov.run_ids == ("gold-none-10-0", "gold-none-10-1") and prov.curves == ("test-curve",)
+    ordered = sorted(rows, key=lambda r: r["run_id"])
+    assert prov.rows_digest == hashlib.sha256(json.dumps(ordered, sort_keys=True).encode()).hexdigest()
+
+
+def test_two_rows_for_the_same_unit_are_an_error():
+    rows = curve({"none": {10: BASE}}, seeds=1) + [make_row("again", BASE, k=10)]
+    with pytest.raises(DataError, match="'again' and 'gold-none-10-0' both measure"):
+        analyse(rows, command="t")
+    with pytest.raises(DataError, match="appears twice"):
+        analyse(rows[:1] * 2, command="t")
+    with pytest.raises(DataError, match="no result rows"):
+        analyse([], command="t")
+
+
+def test_the_crossover_definition_is_the_one_documented():
+    assert CROSSOVER_DEFINITION.startswith("Crossover: for each strategy and metric")
+    assert " ".join(analysis.__doc__.split()).count(CROSSOVER_DEFINITION) == 1

@@ -1,0 +1,80 @@
+"""The bootstrap's draws and intervals, checked against a direct computation and against known bounds."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from decomp.leaderboard.analysis import analyse
+from decomp.leaderboard.bootstrap import Draws, Scores, interval, over_units, unit_means
+from tests.leaderboard.test_rows import make_row
+
+
+def test_example_counts_resample_each_stratum_among_itself():
+    draws = Draws.make(3, {0: 10}, n_boot=50, seed=1)
+    whole = draws.example_counts(0, np.arange(10))
+    assert whole.shape == (50, 10) and (whole.sum(axis=1) == 10).all()
+    stratum = draws.example_counts(0, np.array([2, 5, 7]))
+    assert stratum.shape == (50, 3) and (stratum.sum(axis=1) == 3).all()
+    assert whole.std() > 0  # a real resample, not the identity
+
+
+def test_the_same_units_get_the_same_resample():
+    draws = Draws.make(5, {0: 4}, n_boot=30, seed=2)
+    a, b = draws.unit_indices(5), draws.unit_indices(5)
+    assert np.array_equal(a, b) and a.min() >= 0 and a.max() <= 4
+    assert draws.unit_indices(2).max() <= 1
+
+
+def test_matches_a_direct_computation_of_the_documented_resampling():
+    """Three seeds x 20 examples: the vectorised bootstrap equals a plain loop over the same draws."""
+    rng = np.random.default_rng(11)
+    n_boot, n_seeds, n_ex, seed = 200, 3, 20, 7
+    scores = rng.random((n_seeds, n_ex))
+    ids = [f"q{i:02d}" for i in range(n_ex)]
+    rows = [make_row(f"r{t}", dict(zip(ids, map(float, scores[t]), strict=True)), training_seed=t)
+            for t in range(n_seeds)]
+    point = analyse(rows, command="test", n_boot=n_boot, seed=seed).groups[0].points[0]
+
+    draw = np.random.default_rng(seed)
+    unit_u, example_u = draw.random((n_boot, n_seeds)), draw.random((n_boot, n_ex))
+    reps = []
+    for b in range(n_boot):
+        units = (unit_u[b] * n_seeds).astype(int)
+        examples = (example_u[b] * n_ex).astype(int)
+        reps.append(np.mean([scores[u][examples].mean() for u in units]))
+    lo, hi = np.percentile(reps, [2.5, 97.5]) * 100
+    assert point.f1.mean == pytest.approx(scores.mean() * 100, abs=1e-4)
+    assert point.f1.lo == pytest.approx(lo, abs=1e-4) and point.f1.hi == pytest.approx(hi, abs=1e-4)
+    assert point.f1.lo < point.f1.mean < point.f1.hi
+
+
+def _binary_width(n: int) -> tuple[float, float, float]:
+    scores = {f"q{i:03d}": float(i % 2) for i in range(n)}  # half right
+    f1 = analyse([make_row("r1", scores)], command="t", n_boot=2000).groups[0].points[0].f1
+    return f1.lo, f1.hi, f1.hi - f1.lo
+
+
+def test_binary_scores_stay_in_range_and_shrink_like_one_over_root_n():
+    lo, hi, small = _binary_width(20)
+    assert 0 <= lo < 50 < hi <= 100
+    *_, large = _binary_width(320)
+    # the percentile interval of a proportion p = 0.5 is about 2 * 1.96 * sqrt(p (1 - p) / n)
+    assert small == pytest.approx(196 / np.sqrt(20), rel=0.2)
+    assert large == pytest.approx(196 / np.sqrt(320), rel=0.2)
+
+
+def test_runs_with_missing_examples_average_over_what_they_scored():
+    draws = Draws.make(2, {0: 4}, n_boot=100, seed=0)
+    full = Scores(0, np.array([[1, 0, 1, 0], [1, 0, 1, 0]], dtype=float), np.ones(4, dtype=bool))
+    part = Scores(0, np.array([[1, 0, 0, 0], [1, 0, 0, 0]], dtype=float), np.array([True, True, False, False]))
+    point, reps = unit_means(draws, [full, part])
+    assert point[:, 0].tolist() == [0.5, 0.5]
+    mean, rep = over_units(draws, point, reps)
+    assert mean.tolist() == [0.5, 0.5] and not np.isnan(rep).all()
+    assert np.nanmin(rep) >= 0 and np.nanmax(rep) <= 1
+
+
+def test_interval_rounds_and_drops_negative_zero():
+    got = interval(-1e-9, np.array([-1e-9, 0.1234567, np.nan]))
+    assert got.mean == 0.0 and str(got.mean) == "0.0" and (got.lo, got.hi) == (0.3086, 12.037)

@@ -1,0 +1,170 @@
+"""The written report: byte-identical on rewrite, every format readable back, the headline and provenance
+present, the HTML self-contained."""
+
+from __future__ import annotations
+
+import csv
+import json
+import re
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+from decomp.leaderboard import render
+from decomp.leaderboard.model import Crossover
+from tests.leaderboard.sample import SIZES, sample_board
+
+NOTES = "Ran the extractive reader on 2 CPU cores.\nThe paper's 'a few hundred' matches k=256 | see table."
+
+
+@pytest.fixture(scope="module")
+def report(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[Path]]:
+    out = tmp_path_factory.mktemp("leaderboard")
+    return out, render.write_report(sample_board(), out, notes=NOTES)
+
+
+def _read_all(folder: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def test_writes_every_format(report: tuple[Path, list[Path]]) -> None:
+    out, written = report
+    names = {str(p.relative_to(out)) for p in written}
+    assert names == {
+        "README.md", "leaderboard.html", "leaderboard.json",
+        "curves.csv", "differences.csv", "crossovers.csv", "best.csv", "breakdowns.csv", "sources.csv",
+        "plots/drop-extractive-gold-curve.svg", "plots/drop-extractive-gold-difference.svg",
+        "plots/hotpotqa-extractive-gold-curve.svg", "plots/hotpotqa-extractive-gold-difference.svg",
+    }
+    # Nothing else: no temp files left behind.
+    assert set(_read_all(out)) == names
+
+
+def test_same_board_gives_byte_identical_files(report: tuple[Path, list[Path]], tmp_path: Path) -> None:
+    out, _ = report
+    render.write_report(sample_board(), tmp_path, notes=NOTES)
+    assert _read_all(tmp_path) == _read_all(out)
+
+
+def test_rewrite_replaces_files_and_drops_stale_plots(report: tuple[Path, list[Path]], tmp_path: Path) -> None:
+    out, _ = report
+    for name, data in _read_all(out).items():
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_bytes(data)
+    board = replace(sample_board(), groups=sample_board().groups[:1])
+    render.write_report(board, tmp_path)
+    assert sorted(p.name for p in (tmp_path / "plots").iterdir()) == [
+        "drop-extractive-gold-curve.svg", "drop-extractive-gold-difference.svg"
+    ]
+    assert (tmp_path / "README.md").read_text() == render.render_markdown(board)
+    assert "hotpotqa" not in (tmp_path / "curves.csv").read_text()
+
+
+def test_csvs_parse_back_with_one_row_per_record(report: tuple[Path, list[Path]]) -> None:
+    out, _ = report
+    board = sample_board()
+    expected = {
+        "curves.csv": sum(len(g.points) for g in board.groups),
+        "differences.csv": sum(len(g.differences) for g in board.groups),
+        "crossovers.csv": sum(len(g.crossovers) for g in board.groups),
+        "best.csv": sum(len(g.best) for g in board.groups),
+        "breakdowns.csv": sum(len(g.breakdowns) for g in board.groups),
+        "sources.csv": sum(len(rows) for _, _, rows in board.source_comparisons),
+    }
+    for name, count in expected.items():
+        with open(out / name, newline="") as handle:
+            rows = list(csv.DictReader(handle))
+        assert len(rows) == count, name
+    with open(out / "curves.csv", newline="") as handle:
+        first = next(csv.DictReader(handle))
+    point = board.groups[0].points[0]
+    assert float(first["em_lo"]) == point.em.lo and first["run_ids"].split() == list(point.run_ids)
+    with open(out / "crossovers.csv", newline="") as handle:
+        never = [r for r in csv.DictReader(handle) if r["dataset"] == "hotpotqa" and r["metric"] == "em"][0]
+    assert never["k"] == "" and never["hi"] == "" and never["lo"] == "1024"
+
+
+def test_empty_tables_keep_their_header() -> None:
+    board = replace(sample_board(), source_comparisons=())
+    assert render.render_csvs(board)["sources.csv"].splitlines() == [
+        "dataset,reader,strategy,k,gold,gold_lo,gold_hi,predicted,predicted_lo,predicted_hi,"
+        "difference,difference_lo,difference_hi"
+    ]
+    assert "Gold vs predicted" not in render.render_markdown(board)
+
+
+def test_json_round_trips(report: tuple[Path, list[Path]]) -> None:
+    out, _ = report
+    text = (out / "leaderboard.json").read_text()
+    assert json.loads(text) == json.loads(json.dumps(sample_board().to_dict()))
+    assert text == json.dumps(json.loads(text), sort_keys=True, indent=2) + "\n"
+
+
+def test_markdown_has_headline_tables_plots_and_provenance(report: tuple[Path, list[Path]]) -> None:
+    out, _ = report
+    md = (out / "README.md").read_text()
+    board = sample_board()
+    assert f"```\n{board.provenance.command}\n```" in md
+    assert "explicit-hybrid stops helping (EM) from k=256 (95% interval 64-1024)" in md
+    assert "explicit-hybrid still helps (EM) at the largest size, k=all: no crossover" in md
+    title = "drop / extractive reader / gold decompositions"
+    assert f"![Learning curves, {title}](plots/drop-extractive-gold-curve.svg)" in md
+    assert "(plots/hotpotqa-extractive-gold-difference.svg)" in md
+    assert "| 16 | 16 | 3 | 11.2 [6.4, 16.0] | 17.9 [13.1, 22.7] | 13.0 [8.2, 17.8] |" in md
+    assert "| explicit-hybrid | 64 | 33.4 [31.3, 35.5] | 29.8 [27.5, 32.1] | -3.6 [-5.0, -2.2] |" in md
+    assert f"runs: {len(board.provenance.run_ids)} " in md and "`3f2c1e9a7b4d`" in md and "`a41be07c`" in md
+    assert "| torch | 2.6.0 |" in md and "1000 replicates, seed 0" in md
+    assert render.CROSSOVER_DEFINITION in md
+    # Notes verbatim under their heading, before the first group; the pipe stays as written.
+    assert f"## What was run\n\n{NOTES}\n\n## drop" in md
+
+
+def test_crossover_sentences_cover_every_case() -> None:
+    sentence = render.crossover_sentence
+    assert sentence(Crossover("explicit", "f1", 64, 16, None, 0.1), SIZES) == (
+        "explicit stops helping (F1) from k=64 (95% interval 16-beyond all)"
+    )
+    assert sentence(Crossover("explicit", "em", 16, 16, 64, 0.0), SIZES).startswith(
+        "explicit does not help significantly (EM) at any size tried, from k=16"
+    )
+    assert sentence(Crossover("explicit", "em", None, None, None, 1.0), SIZES) == (
+        "explicit still helps (EM) at the largest size, k=all: no crossover "
+        "(95% interval beyond all-beyond all; none in 100% of bootstrap replicates)"
+    )
+
+
+def test_html_is_self_contained(report: tuple[Path, list[Path]]) -> None:
+    out, _ = report
+    page = (out / "leaderboard.html").read_text()
+    assert page.count("<svg") == 4 and "<?xml" not in page and "<!DOCTYPE svg" not in page
+    assert not re.search(r"""(?:src|href)\s*=\s*["']?\s*(?:https?:)?//""", page)
+    assert "<script" not in page and "<link" not in page and "@import" not in page
+    # Ids are unique across the inlined figures, and every local reference points at one of them.
+    ids = re.findall(r'\bid="([^"]+)"', page)
+    assert len(ids) == len(set(ids))
+    refs = set(re.findall(r'(?:href="#|url\(#)([^")]+)', page))
+    assert refs and refs <= set(ids)
+    assert "The paper&#x27;s" in page or "The paper's" in page
+    assert "<h2>What was run</h2>" in page and "k=256 | see table." in page
+
+
+def test_html_escapes_notes(report: tuple[Path, list[Path]]) -> None:
+    out, _ = report
+    svgs = {f"plots/{p.name}": p.read_text() for p in (out / "plots").iterdir()}
+    page = render.render_html(sample_board(), svgs, notes='<img src="https://example.org/x.png">')
+    assert "<img" not in page and "&lt;img" in page
+
+
+def test_plots_are_deterministic_svg(report: tuple[Path, list[Path]]) -> None:
+    from decomp.leaderboard import plots
+
+    out, _ = report
+    group = sample_board().groups[0]
+    svg = plots.difference_svg(group)
+    assert svg == (out / "plots" / "drop-extractive-gold-difference.svg").read_text()
+    assert svg.lstrip().startswith("<?xml") and "<dc:date>" not in svg and "Matplotlib v" not in svg
+    # Strategy colours are fixed by name: the hybrid's red is in both figures.
+    curve = (out / "plots" / "drop-extractive-gold-curve.svg").read_text()
+    assert plots.COLORS["explicit-hybrid"] in svg and plots.COLORS["explicit-hybrid"] in curve
+    assert plots.color("some-new-strategy") == plots.color("some-new-strategy")
