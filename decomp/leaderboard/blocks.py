@@ -31,21 +31,20 @@ def slug(group: Group) -> str:
 
 
 def crossover_sentence(crossover: Crossover, sizes: tuple[Size, ...]) -> str:
-    """The headline: from which k a decomposition strategy stops helping, with its bootstrap interval."""
+    """The headline: from which k a strategy's gain over `none` is no longer significant (the interval of
+    the difference covers zero), and the bootstrap interval of where the difference itself reaches zero."""
     metric = METRIC_NAMES.get(crossover.metric, crossover.metric)
     largest = max(sizes, key=size_key) if sizes else None
-    interval = f"95% interval {_bound(crossover.lo, largest)}-{_bound(crossover.hi, largest)}"
+    never = f"never up to k={fmt_size(largest)} in {crossover.never_share:.0%} of replicates"
+    reaches = (f"the difference itself reaches zero at k in {_bound(crossover.lo, largest)}-"
+               f"{_bound(crossover.hi, largest)} (95% bootstrap interval; {never})" if crossover.lo is not None
+               else f"the difference itself stays above zero ({never})")
     if crossover.k is None:
-        return (
-            f"{crossover.strategy} still helps ({metric}) at the largest size, k={fmt_size(largest)}: no crossover "
-            f"({interval}; none in {crossover.never_share:.0%} of bootstrap replicates)"
-        )
+        return f"{crossover.strategy} still helps significantly ({metric}) at the largest size, " \
+               f"k={fmt_size(largest)}; {reaches}"
     if sizes and crossover.k == min(sizes, key=size_key):
-        return (
-            f"{crossover.strategy} does not help significantly ({metric}) at any size tried, "
-            f"from k={crossover.k} ({interval})"
-        )
-    return f"{crossover.strategy} stops helping ({metric}) from k={crossover.k} ({interval})"
+        return f"{crossover.strategy} does not help significantly ({metric}) at any size tried; {reaches}"
+    return f"{crossover.strategy} stops helping significantly ({metric}) from k={crossover.k}; {reaches}"
 
 
 def _bound(k: Size | None, largest: Size | None) -> str:
@@ -139,7 +138,8 @@ def _crossover_table(group: Group) -> Table:
         )
         for c in group.crossovers
     )
-    return Table(("strategy", "metric", "crossover k", "95% interval", "replicates without crossover"), rows)
+    return Table(("strategy", "metric", "crossover k (interval covers 0 from here on)",
+                  "difference reaches 0 at k (95% interval)", "replicates never reaching 0"), rows)
 
 
 def _best_table(group: Group) -> Table:
@@ -184,14 +184,18 @@ def _group_blocks(group: Group) -> list[Block]:
         _curve_table(group, "em"),
         Heading(3, "Learning curves: F1"),
         _curve_table(group, "f1"),
-        Heading(3, "Difference to `none` (same subsets and seeds)"),
-        Image(f"plots/{name}-difference.svg", f"Difference to none, {group.title}"),
-        _difference_table(group),
-        Heading(3, "Crossover"),
-        _crossover_table(group),
-        Heading(3, "Best strategy per k"),
-        _best_table(group),
     ]
+    if group.differences:
+        blocks += [
+            Heading(3, "Difference to `none` (same subsets and seeds)"),
+            Image(f"plots/{name}-difference.svg", f"Difference to none, {group.title}"),
+            _difference_table(group),
+            Heading(3, "Crossover"),
+            _crossover_table(group),
+        ]
+    else:
+        blocks.append(Para("No `none` runs in this group: no differences or crossover."))
+    blocks += [Heading(3, "Best strategy per k"), _best_table(group)]
     if group.breakdowns:
         blocks += [Heading(3, "Breakdown by operator and question type (EM / F1 means)"), _breakdown_table(group)]
     return blocks

@@ -25,13 +25,14 @@ __all__ = ["CROSSOVER_DEFINITION", "crossover_sentence", "render_csvs", "render_
 
 
 def render_plots(board: Leaderboard) -> dict[str, str]:
-    """Relative path -> SVG text for every group's two figures."""
+    """Relative path -> SVG text for every group's curves, and its differences to `none` when it has some."""
     from decomp.leaderboard import plots
 
     out = {}
     for group in board.groups:
         out[f"plots/{slug(group)}-curve.svg"] = plots.curve_svg(group)
-        out[f"plots/{slug(group)}-difference.svg"] = plots.difference_svg(group)
+        if group.differences:
+            out[f"plots/{slug(group)}-difference.svg"] = plots.difference_svg(group)
     return out
 
 

@@ -106,8 +106,9 @@ def test_markdown_has_headline_tables_plots_and_provenance(report: tuple[Path, l
     md = (out / "README.md").read_text()
     board = sample_board()
     assert f"```\n{board.provenance.command}\n```" in md
-    assert "explicit-hybrid stops helping (EM) from k=256 (95% interval 64-1024)" in md
-    assert "explicit-hybrid still helps (EM) at the largest size, k=all: no crossover" in md
+    assert "explicit-hybrid stops helping significantly (EM) from k=256; the difference itself reaches zero at k in " \
+        "64-1024" in md
+    assert "explicit-hybrid still helps significantly (EM) at the largest size, k=all" in md
     title = "drop / extractive reader / gold decompositions"
     assert f"![Learning curves, {title}](plots/drop-extractive-gold-curve.svg)" in md
     assert "(plots/hotpotqa-extractive-gold-difference.svg)" in md
@@ -123,14 +124,16 @@ def test_markdown_has_headline_tables_plots_and_provenance(report: tuple[Path, l
 def test_crossover_sentences_cover_every_case() -> None:
     sentence = render.crossover_sentence
     assert sentence(Crossover("explicit", "f1", 64, 16, None, 0.1), SIZES) == (
-        "explicit stops helping (F1) from k=64 (95% interval 16-beyond all)"
+        "explicit stops helping significantly (F1) from k=64; the difference itself reaches zero at k in "
+        "16-beyond all (95% bootstrap interval; never up to k=all in 10% of replicates)"
     )
     assert sentence(Crossover("explicit", "em", 16, 16, 64, 0.0), SIZES).startswith(
-        "explicit does not help significantly (EM) at any size tried, from k=16"
+        "explicit does not help significantly (EM) at any size tried; the difference itself reaches zero at k in "
+        "16-64"
     )
     assert sentence(Crossover("explicit", "em", None, None, None, 1.0), SIZES) == (
-        "explicit still helps (EM) at the largest size, k=all: no crossover "
-        "(95% interval beyond all-beyond all; none in 100% of bootstrap replicates)"
+        "explicit still helps significantly (EM) at the largest size, k=all; the difference itself stays above "
+        "zero (never up to k=all in 100% of replicates)"
     )
 
 
@@ -168,3 +171,14 @@ def test_plots_are_deterministic_svg(report: tuple[Path, list[Path]]) -> None:
     curve = (out / "plots" / "drop-extractive-gold-curve.svg").read_text()
     assert plots.COLORS["explicit-hybrid"] in svg and plots.COLORS["explicit-hybrid"] in curve
     assert plots.color("some-new-strategy") == plots.color("some-new-strategy")
+
+
+def test_a_group_without_none_has_no_difference_section_or_plot(tmp_path: Path) -> None:
+    group = sample_board().groups[0]
+    alone = replace(group, strategies=("explicit-hybrid",), differences=(), crossovers=(),
+                    points=tuple(p for p in group.points if p.strategy == "explicit-hybrid"))
+    board = replace(sample_board(), groups=(alone,))
+    render.write_report(board, tmp_path)
+    assert [p.name for p in (tmp_path / "plots").iterdir()] == ["drop-extractive-gold-curve.svg"]
+    md = (tmp_path / "README.md").read_text()
+    assert "Difference to `none`" not in md and "No `none` runs in this group" in md
