@@ -211,6 +211,7 @@ def _quiet() -> None:
     import transformers
 
     transformers.logging.set_verbosity_error()  # a load report per trained model would bury the progress lines
+    transformers.logging.disable_progress_bar()
 
 
 def run_curve(args: Namespace) -> int:
