@@ -43,7 +43,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     add_leaderboard_arguments(sub.add_parser("leaderboard", help="the report of curve result rows"))
 
-    from decomp.decomposers.cli import add_subcommands  # decompose, decompose-score, decompose-train
+    from decomp.decomposers.cli import add_subcommands  # decompose, decompose-score
 
     add_subcommands(sub)
     return parser

@@ -1,8 +1,11 @@
 """`decomp fit|validate|test|predict --config configs/<dataset>/<reader>-<strategy>.yaml`.
 
-A LightningCLI over the reader modules and `DecompDataModule`, with the harness's defaults: seed 0,
-a CSV logger, `last.ckpt` checkpoints (resume with `--ckpt_path last`), bf16 on a GPU that has it, the
-resolved config saved beside the run, and a recorder writing predictions (JSONL) and metrics (JSON).
+A LightningCLI over any LightningModule and data module given by class path: the readers with
+`DecompDataModule` (the default data class, so reader configs give its arguments alone), and the
+decomposer with `BreakDecompositionData` (`decomp fit --config configs/decomposers/minilm.yaml`). With
+the harness's defaults: seed 0, a CSV logger, `last.ckpt` checkpoints (resume with `--ckpt_path last`),
+bf16 on a GPU that has it, the resolved config saved beside the run, and a recorder writing predictions
+(JSONL) and metrics (JSON).
 """
 
 from __future__ import annotations
@@ -15,14 +18,12 @@ from pathlib import Path
 
 import numpy as np
 import torch
-from lightning.pytorch import Callback, LightningModule, Trainer
+from lightning.pytorch import Callback, LightningDataModule, LightningModule, Trainer
 from lightning.pytorch.callbacks import BasePredictionWriter, ModelCheckpoint
 from lightning.pytorch.cli import LightningCLI
 
-from decomp.data.module import DecompDataModule
 from decomp.errors import ConfigError
 from decomp.provenance import config_hash, git_commit, package_versions
-from decomp.readers.base import ReaderModule
 
 
 def run_dir(trainer: Trainer) -> Path:
@@ -61,8 +62,9 @@ class RunRecorder(BasePredictionWriter):
 
     def run_summary(self, trainer: Trainer, module: LightningModule) -> dict:
         dm = trainer.datamodule
-        return {"data": dm.describe() if dm is not None else None,
-                "strategy": module.strategy.describe() if module.strategy else None,
+        strategy = getattr(module, "strategy", None)
+        return {"data": dm.describe() if hasattr(dm, "describe") else None,
+                "strategy": strategy.describe() if strategy else None,
                 "reader": {"class": type(module).__name__, **dict(module.hparams)},
                 "unanswerable_training_inputs": getattr(module, "unanswerable", None),
                 "git_commit": git_commit(), "versions": package_versions(),
@@ -154,7 +156,8 @@ def default_precision() -> str:
 class DecompCLI(LightningCLI):
     def add_arguments_to_parser(self, parser) -> None:
         parser.add_lightning_class_args(ModelCheckpoint, "checkpoint")
-        parser.set_defaults({"checkpoint.save_last": True, "checkpoint.save_top_k": 0})
+        parser.set_defaults({"checkpoint.save_last": True, "checkpoint.save_top_k": 0,
+                             "data": {"class_path": "decomp.data.module.DecompDataModule"}})
 
     def before_instantiate_classes(self) -> None:
         # validate/test/predict log into a subfolder of the run (e.g. runs/x/test/), so they never
@@ -188,7 +191,7 @@ def run_lightning_cli(args: list[str] | None = None) -> DecompCLI:
     """Run the CLI on `args` (None: the process's own command line)."""
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
     return DecompCLI(
-        ReaderModule, DecompDataModule, subclass_mode_model=True, args=args,
+        LightningModule, LightningDataModule, subclass_mode_model=True, subclass_mode_data=True, args=args,
         seed_everything_default=0,
         save_config_kwargs={"overwrite": True},
         trainer_defaults={

@@ -22,6 +22,11 @@ def load_decomposer(spec: str) -> Decomposer:
         return RuleDecomposer()
     if not Path(spec).is_file():
         raise ConfigError(f"decomposer must be 'rules' or a checkpoint file, got {spec!r}")
+    import transformers
+
     from decomp.decomposers.seq2seq import DecomposerModule
 
+    # Rebuilding the warm-started model reports its fresh decoder weights as MISSING, before the checkpoint
+    # replaces every one of them: that report would only mislead.
+    transformers.logging.set_verbosity_error()
     return DecomposerModule.load_from_checkpoint(spec, map_location="cpu")

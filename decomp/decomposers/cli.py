@@ -1,10 +1,10 @@
-"""`decomp decompose`, `decomp decompose-score` and `decomp decompose-train` (heavy imports stay lazy)."""
+"""`decomp decompose` and `decomp decompose-score` (heavy imports stay lazy). The seq2seq decomposer trains
+through the LightningCLI: `decomp fit --config configs/decomposers/minilm.yaml`."""
 
 from __future__ import annotations
 
 import argparse
 import json
-from pathlib import Path
 
 
 def _print_scores(scores: dict, as_json: bool) -> None:
@@ -35,7 +35,8 @@ def _decompose(args: argparse.Namespace) -> int:
     items = load_questions(args.input, args.data_dir)
     decomposer = load_decomposer(args.decomposer)
     steps = decomposer.decompose([q for _, q, _ in items])
-    source = "rules" if args.decomposer == "rules" else Path(args.decomposer).name
+    # The checkpoint's own file name is always last.ckpt: record its model and path instead.
+    source = "rules" if args.decomposer == "rules" else f"{decomposer.hparams.model} seq2seq ({args.decomposer})"
     write_decompositions(args.out, [(i, s) for (i, _, _), s in zip(items, steps, strict=True)], source)
     print(f"wrote {len(items)} decompositions to {args.out}")
     if args.score_against_gold:
@@ -51,22 +52,16 @@ def _score_file(args: argparse.Namespace) -> int:
     return 0
 
 
-def _train(args: argparse.Namespace) -> int:
-    from decomp.decomposers.training import fit_decomposer
-
-    print(f"saved {fit_decomposer(args.config, args.out, args.fold, args.data_dir)}")
-    return 0
-
-
 def add_subcommands(sub: argparse._SubParsersAction) -> None:
     data_dir = {"default": None, "help": "folder holding raw/ (default: $DECOMP_DATA_DIR)"}
-    questions = ("questions: drop:deployed, drop:pool, hotpotqa:deployed, hotpotqa:pool, "
-                 "break:<dev|test>[:DROP|HOTPOT|CWQ], or a JSONL of {id, question}")
+    questions = ("questions: drop:deployed, drop:pool, drop:fold<k> (the gold protocol's held-out fold k), "
+                 "the same for hotpotqa, break:<dev|test>[:DROP|HOTPOT|CWQ], or a JSONL of {id, question}")
 
     run = sub.add_parser("decompose", help="write predicted decompositions for a set of questions")
     run.add_argument("--input", required=True, help=questions)
     run.add_argument("--out", required=True, help="JSONL to write (read by decompositions=predicted)")
-    run.add_argument("--decomposer", default="rules", help="'rules' or a decompose-train checkpoint")
+    run.add_argument("--decomposer", default="rules",
+                     help="'rules' or a decomposer checkpoint (decomp fit --config configs/decomposers/...)")
     run.add_argument("--score-against-gold", action="store_true",
                      help="also score against the input's gold decompositions (pools, break:dev)")
     run.add_argument("--json", action="store_true", help="print scores as JSON")
@@ -79,11 +74,3 @@ def add_subcommands(sub: argparse._SubParsersAction) -> None:
     score.add_argument("--json", action="store_true", help="print scores as JSON")
     score.add_argument("--data-dir", **data_dir)
     score.set_defaults(run=_score_file)
-
-    train = sub.add_parser("decompose-train", help="train the seq2seq decomposer on held-out BREAK rows")
-    train.add_argument("--config", required=True, help="YAML, e.g. configs/decomposers/minilm.yaml")
-    train.add_argument("--out", required=True, help="folder for the checkpoint")
-    train.add_argument("--fold", type=int, default=None,
-                       help="reader fold whose pool questions are held out (omit: deployed protocol)")
-    train.add_argument("--data-dir", **data_dir)
-    train.set_defaults(run=_train)

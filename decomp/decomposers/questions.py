@@ -1,6 +1,7 @@
 """Where questions to decompose come from: a dataset split, BREAK high-level rows, or a JSONL file.
 
-Specs: `drop:deployed`, `drop:pool`, `hotpotqa:deployed`, `hotpotqa:pool`, `synthetic:pool`, ...;
+Specs: `drop:deployed`, `drop:pool`, `drop:fold<k>` (the pool questions a reader of the gold protocol's fold k
+evaluates, 5 folds, seed 0: what a fold-k decomposer never trained on), the same for `hotpotqa` and `synthetic`;
 `break:<dev|test>[:<DROP|HOTPOT|CWQ>]` (ids are BREAK question ids, as in the pools); or a path to a JSONL
 of {"id", "question"} lines. Each item is (id, question, gold steps or ()).
 """
@@ -11,10 +12,12 @@ from pathlib import Path
 
 from decomp.data.datasets import DATASETS, get_dataset, resolve_data_dir
 from decomp.data.jsonl import iter_jsonl
+from decomp.data.protocols import gold_split
 from decomp.errors import ConfigError, DataError
 from decomp.qdmr.steps import Step
 
 Item = tuple[str, str, tuple[Step, ...]]
+N_FOLDS, FOLD_SEED = 5, 0  # the readers' (and decomposer configs') default gold protocol
 
 
 def _jsonl(path: Path) -> list[Item]:
@@ -41,9 +44,15 @@ def load_questions(spec: str, data_dir: str | Path | None = None) -> list[Item]:
         return [(r.question_id, r.question, r.steps) for r in rows]
     if name in DATASETS and rest:
         dataset = get_dataset(name, data_dir=data_dir)
-        if rest not in ("pool", "deployed"):
-            raise ConfigError(f"dataset questions are <name>:pool or <name>:deployed, got {spec!r}")
-        examples = dataset.pool() if rest == "pool" else dataset.deployed()
+        fold = rest.removeprefix("fold")
+        if rest not in ("pool", "deployed") and not (rest.startswith("fold") and fold.isdigit()):
+            raise ConfigError(f"dataset questions are <name>:pool, <name>:deployed or <name>:fold<k>, got {spec!r}")
+        if rest == "deployed":
+            examples = dataset.deployed()
+        elif rest == "pool":
+            examples = dataset.pool()
+        else:
+            examples = gold_split(dataset.pool(), int(fold), N_FOLDS, FOLD_SEED).eval
         return [(e.id, e.question, tuple(e.decomposition)) for e in examples]
     path = Path(spec)
     if not path.is_file():

@@ -110,6 +110,10 @@ class DecomposerModule(L.LightningModule):
         # Only tensors move: `gold` holds frozen Step records, which Lightning's default transfer rejects.
         return {k: v.to(device) if isinstance(v, torch.Tensor) else v for k, v in batch.items()}
 
+    def on_fit_start(self) -> None:
+        # from_pretrained returns the model in eval mode and Lightning keeps it: dropout would stay off.
+        self.train()
+
     def training_step(self, batch: dict, batch_idx: int) -> torch.Tensor:
         loss = self.model(input_ids=batch["input_ids"], attention_mask=batch["attention_mask"],
                           labels=batch["labels"]).loss

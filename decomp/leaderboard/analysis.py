@@ -2,12 +2,14 @@
 intervals, paired differences against `none`, crossovers, the best strategy per size, breakdowns by kind of
 question and gold-vs-predicted decompositions. A pure function of the rows: same rows, same records.
 
-Rows are grouped by (dataset, reader, decompositions). A unit is one (fold, subset seed, training seed);
-rows of the same unit and size are paired across strategies, and per-example scores pair by example id.
-A score is the mean over units of the mean over the run's evaluation examples, as a percentage. Its
-interval is a hierarchical percentile bootstrap (2.5 and 97.5 percentiles): each replicate resamples the
-units with replacement and, within each fold, the evaluation examples with replacement; the same resample
-serves every strategy and size in that replicate (decomp.leaderboard.bootstrap), so differences are paired.
+Rows are grouped by (dataset, reader, decompositions), where predicted decompositions are told apart by the
+file that held them ("predicted (drop-fold0-minilm.jsonl)"): two decomposers are two panels. A unit is one
+(fold, subset seed, training seed); rows of the same unit and size are paired across strategies, and per-
+example scores pair by example id. A score is the mean over units of the mean over the run's evaluation
+examples, as a percentage. Its interval is a hierarchical percentile bootstrap (2.5 and 97.5 percentiles):
+each replicate resamples the units with replacement and, within each fold, the evaluation examples with
+replacement; the same resample serves every strategy and size in that replicate
+(decomp.leaderboard.bootstrap), so differences are paired.
 
 Crossover: for each strategy and metric, over the sizes at which both the strategy and `none` were run, in
 increasing order, the crossover is the smallest size from which the 95% interval of the paired difference
@@ -31,6 +33,7 @@ import hashlib
 import json
 from collections import defaultdict
 from dataclasses import dataclass
+from pathlib import PurePath
 
 import numpy as np
 
@@ -71,17 +74,25 @@ def analyse(rows: list[dict], *, command: str, n_boot: int = 1000, seed: int = 0
             raise DataError(f"run_id {a['run_id']!r} appears twice (overlapping --runs?)", field="run_id")
     grouped: dict[tuple[str, str, str], list[dict]] = defaultdict(list)
     for row in rows:
-        grouped[(row["dataset"], row["reader"], row["decompositions"])].append(row)
+        grouped[(row["dataset"], row["reader"], decomposition_source(row))].append(row)
     panels = {key: _Panel(key, grouped[key], n_boot, seed) for key in sorted(grouped)}
     comparisons = []
     for dataset, reader in sorted({(d, r) for d, r, _ in panels}):
-        gold, predicted = panels.get((dataset, reader, "gold")), panels.get((dataset, reader, "predicted"))
-        if gold and predicted:
-            found = _compare_sources(gold, predicted, n_boot, seed)
-            if found:
-                comparisons.append((dataset, reader, found))
+        gold = panels.get((dataset, reader, "gold"))
+        found = tuple(c for (d, r, source), panel in panels.items()
+                      if gold and (d, r) == (dataset, reader) and source != "gold"
+                      for c in _compare_sources(gold, panel, n_boot, seed))
+        if found:
+            comparisons.append((dataset, reader, found))
     return Leaderboard(tuple(p.group for p in panels.values()), tuple(comparisons),
                        _provenance(rows, command, n_boot, seed))
+
+
+def decomposition_source(row: dict) -> str:
+    """`gold`, or `predicted` named by its predictions file when the row records one."""
+    if row["decompositions"] == "predicted" and row.get("predicted_file"):
+        return f"predicted ({PurePath(row['predicted_file']).name})"
+    return row["decompositions"]
 
 
 def strategy_order(strategies) -> tuple[str, ...]:
@@ -313,7 +324,8 @@ def _compare_sources(gold: _Panel, predicted: _Panel, n_boot: int, seed: int) ->
                           [scores[cell_p[u]["run_id"]] for u in sorted(cell_p)])
                 diff = _Estimate(p.point - g.point, p.reps - g.reps)
             found.append(SourceComparison(s, k, gold.estimates[(s, k)].intervals()[1],
-                                          predicted.estimates[(s, k)].intervals()[1], diff.intervals()[1]))
+                                          predicted.estimates[(s, k)].intervals()[1], diff.intervals()[1],
+                                          predicted.key[2]))
     return tuple(found)
 
 

@@ -209,13 +209,13 @@ def _sources_blocks(board: Leaderboard) -> list[Block]:
         if not blocks:
             blocks.append(Heading(2, "Gold vs predicted decompositions (F1)"))
         rows = tuple(
-            (c.strategy, fmt_size(c.k), fmt_interval(c.gold), fmt_interval(c.predicted),
+            (c.source, c.strategy, fmt_size(c.k), fmt_interval(c.gold), fmt_interval(c.predicted),
              fmt_interval(c.difference, signed=True))
-            for c in sorted(comparisons, key=lambda c: (c.strategy, size_key(c.k)))
+            for c in sorted(comparisons, key=lambda c: (c.source, c.strategy, size_key(c.k)))
         )
         blocks += [
             Heading(3, f"{dataset} / {reader} reader"),
-            Table(("strategy", "k", "gold", "predicted", "predicted - gold"), rows),
+            Table(("decompositions", "strategy", "k", "gold", "predicted", "predicted - gold"), rows),
         ]
     return blocks
 

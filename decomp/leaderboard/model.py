@@ -97,6 +97,7 @@ class SourceComparison:
     gold: Interval  # F1
     predicted: Interval  # F1
     difference: Interval  # predicted - gold, paired where the runs pair
+    source: str = "predicted"  # the predicted side's panel, e.g. "predicted (drop-fold0-minilm.jsonl)"
 
 
 @dataclass(frozen=True)
@@ -105,7 +106,7 @@ class Group:
 
     dataset: str
     reader: str
-    decompositions: str  # "gold" or "predicted"
+    decompositions: str  # "gold", "predicted" or "predicted (<predictions file>)"
     sizes: tuple[Size, ...]
     strategies: tuple[str, ...]
     points: tuple[CurvePoint, ...]

@@ -92,9 +92,9 @@ def render_csvs(board: Leaderboard) -> dict[str, str]:
              for g in groups for b in g.breakdowns),
         ),
         "sources.csv": _csv(
-            ("dataset", "reader", "strategy", "k") + _iv_header("gold") + _iv_header("predicted")
-            + _iv_header("difference"),
-            ((dataset, reader, c.strategy, c.k) + _iv(c.gold) + _iv(c.predicted) + _iv(c.difference)
+            ("dataset", "reader", "decompositions", "strategy", "k") + _iv_header("gold")
+            + _iv_header("predicted") + _iv_header("difference"),
+            ((dataset, reader, c.source, c.strategy, c.k) + _iv(c.gold) + _iv(c.predicted) + _iv(c.difference)
              for dataset, reader, comparisons in board.source_comparisons for c in comparisons),
         ),
     }

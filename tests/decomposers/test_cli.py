@@ -7,8 +7,7 @@ import pytest
 from decomp.cli import main
 from decomp.data.decompositions import read_decompositions
 from decomp.decomposers.questions import load_questions
-from decomp.decomposers.training import break_split, held_out
-from decomp.errors import DataError
+from decomp.errors import ConfigError, DataError
 
 
 def test_decompose_writes_a_file_the_predicted_source_reads(tmp_path, capsys):
@@ -43,12 +42,14 @@ def test_decompose_and_score_break_rows(data_dir, tmp_path, capsys):
     assert scores["n"] > 400 and scores["missing"] == 0 and scores["valid"] == 1.0 and 0 < scores["sari"] < 1
 
 
-@pytest.mark.slow  # builds both datasets' pools and deployed sets (~20 s on a cold cache)
-def test_a_fold_decomposer_never_trains_on_that_fold_or_deployed_questions(data_dir):
-    ids, texts = held_out(0)
-    split = break_split(0)
-    seen = {r.question_id for r in split.train + split.val}
-    assert not seen & ids
-    assert not {" ".join(r.question.lower().split()) for r in split.train + split.val} & texts
-    assert split.excluded > 250 and {r.question_id.split("_")[0] for r in split.train} == {"DROP", "HOTPOT", "CWQ"}
-    assert len(break_split(None).train) > len(split.train)
+def test_fold_questions_are_the_readers_held_out_fold(data_dir):
+    from decomp.data.datasets import get_dataset
+    from decomp.data.protocols import gold_split
+
+    items = load_questions("drop:fold0")
+    held = gold_split(get_dataset("drop").pool(), 0).eval
+    assert [i for i, _, _ in items] == [e.id for e in held] and all(steps for _, _, steps in items)
+    with pytest.raises(ConfigError, match="fold<k>"):
+        load_questions("drop:foldx")
+    with pytest.raises(ConfigError, match="fold must be in 0..4"):
+        load_questions("drop:fold7")

@@ -26,12 +26,24 @@ def test_targets_round_trip_and_bad_outputs_are_rejected():
     assert parse_target("jump: a") is None and parse_target("no operator") is None
 
 
+class ModeProbe(L.Callback):
+    def __init__(self) -> None:
+        self.modes: set[bool] = set()
+
+    def on_train_batch_start(self, trainer, module, batch, batch_idx) -> None:
+        self.modes |= {m.training for m in module.model.modules()}
+
+
 @pytest.mark.slow  # a Lightning fit + generate: ~15-40 s on a loaded 2-core CPU
 def test_tiny_model_fits_a_batch_decodes_and_reloads(tmp_path):
     module = DecomposerModule(model="tiny-bert", max_length=32, max_new_tokens=24, lr=1e-3, attention_dropout=0.0)
+    module.eval()  # as from_pretrained leaves the model
+    probe = ModeProbe()
     trainer = L.Trainer(accelerator="cpu", max_steps=3, logger=False, enable_checkpointing=False,
-                        enable_progress_bar=False, enable_model_summary=False, num_sanity_val_steps=0)
+                        enable_progress_bar=False, enable_model_summary=False, num_sanity_val_steps=0,
+                        callbacks=[probe])
     trainer.fit(module, module.train_loader(QUESTIONS, GOLD, batch_size=4), module.eval_loader(QUESTIONS, GOLD))
+    assert probe.modes == {True}  # dropout active while fine-tuning
     assert {"train_loss", "val_em", "val_valid"} <= set(trainer.callback_metrics)
     assert 0 <= float(trainer.callback_metrics["val_em"]) <= 100
     decoded = module.decompose(QUESTIONS + ["Which song reached #1?"])

@@ -127,6 +127,22 @@ def test_gold_and_predicted_decompositions_side_by_side():
     assert unpaired.difference.mean == -10.0 and unpaired.difference.lo < unpaired.difference.hi
 
 
+def test_two_decomposers_are_two_panels_each_compared_with_gold():
+    worse = {x: 0.0 if x in IDS[25:30] else BASE[x] for x in IDS}  # -10 points
+    gold = curve({"none": {10: BASE}, "explicit": {10: BASE}})
+    rules = [dict(r, run_id=f"rules-{r['run_id']}", predicted_file="/x/drop-rules.jsonl")
+             for r in curve({"explicit": {10: worse}}, decompositions="predicted")]
+    learned = [dict(r, run_id=f"minilm-{r['run_id']}", predicted_file="/y/drop-minilm.jsonl")
+               for r in curve({"explicit": {10: BETTER}}, decompositions="predicted")]
+    board = analyse(gold + rules + learned, command="t")
+    assert [g.decompositions for g in board.groups] == [
+        "gold", "predicted (drop-minilm.jsonl)", "predicted (drop-rules.jsonl)"]
+    (_, _, found), = board.source_comparisons
+    by_source = {c.source: c.difference.mean for c in found}
+    assert by_source["predicted (drop-rules.jsonl)"] == -10.0
+    assert by_source["predicted (drop-minilm.jsonl)"] == 20.0
+
+
 def test_same_rows_give_the_same_leaderboard_in_any_order():
     rows = curve({"none": dict.fromkeys([10, 50], BASE), "explicit": {10: BETTER, 50: BASE}})
     first = analyse(rows, command="t")

@@ -88,7 +88,7 @@ def test_csvs_parse_back_with_one_row_per_record(report: tuple[Path, list[Path]]
 def test_empty_tables_keep_their_header() -> None:
     board = replace(sample_board(), source_comparisons=())
     assert render.render_csvs(board)["sources.csv"].splitlines() == [
-        "dataset,reader,strategy,k,gold,gold_lo,gold_hi,predicted,predicted_lo,predicted_hi,"
+        "dataset,reader,decompositions,strategy,k,gold,gold_lo,gold_hi,predicted,predicted_lo,predicted_hi,"
         "difference,difference_lo,difference_hi"
     ]
     assert "Gold vs predicted" not in render.render_markdown(board)

@@ -5,6 +5,7 @@ reader fold f (the `gold` protocol: `assign_folds` over each dataset's pool, sam
 every pool question of fold f, by id and by normalised question text; with fold None (the `deployed`
 protocol) it excludes no pool question. Every `deployed` evaluation question is always excluded. The rest
 (other folds, HOTPOT rows without context, CWQ) is split into fit/validation by a seeded hash of the id.
+`BreakDecompositionData` serves these rows to the LightningCLI.
 """
 
 from __future__ import annotations
@@ -13,7 +14,8 @@ import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 
-import yaml
+import lightning as L
+from torch.utils.data import DataLoader
 
 from decomp.data.datasets import get_dataset, resolve_data_dir
 from decomp.data.protocols import assign_folds
@@ -65,28 +67,39 @@ def break_split(fold: int | None, n_folds: int = 5, seed: int = 0, val_fraction:
                       len(usable) - len(kept), len(table.rows) - len(usable))
 
 
-def fit_decomposer(config: str | Path, out: str | Path, fold: int | None = None,
-                   data_dir: str | Path | None = None) -> Path:
-    """Train a decomposer from a YAML config (`model`, `trainer`, `batch_size`, `n_folds`, `seed`, ...);
-    returns the checkpoint path `<out>/decomposer-fold<f|all>.ckpt`."""
-    import lightning as L
+class BreakDecompositionData(L.LightningDataModule):
+    """BREAK rows for training a decomposer (`decomp fit --config configs/decomposers/minilm.yaml`).
 
-    from decomp.decomposers.seq2seq import DecomposerModule
+    The module featurises (its tokenizer decides the token ids); this class decides which rows it sees.
 
-    try:
-        settings = yaml.safe_load(Path(config).read_text()) or {}
-    except (OSError, yaml.YAMLError) as exc:
-        raise ConfigError(f"cannot read decomposer config {config}: {exc}") from None
-    module_args = settings.get("model", {})
-    split = break_split(fold, settings.get("n_folds", 5), settings.get("seed", 0),
-                        settings.get("val_fraction", 0.1), data_dir)
-    L.seed_everything(settings.get("seed", 0), workers=True)
-    module = DecomposerModule(**module_args)
-    trainer = L.Trainer(logger=False, enable_checkpointing=False, **settings.get("trainer", {}))
-    trainer.fit(module, module.train_loader([r.question for r in split.train], [r.steps for r in split.train],
-                                            settings.get("batch_size", 16)),
-                module.eval_loader([r.question for r in split.val], [r.steps for r in split.val]))
-    path = Path(out) / f"decomposer-fold{'all' if fold is None else fold}.ckpt"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    trainer.save_checkpoint(path)
-    return path
+    Args:
+        fold: reader fold whose pool questions are held out (None: the `deployed` protocol).
+        n_folds, seed: the readers' gold protocol (must match theirs so the held-out fold is the one they use).
+        val_fraction: share of the kept rows (seeded hash of the id) used for validation.
+        batch_size: training questions per batch (bucketed by length).
+        data_dir: folder holding `raw/` (default: $DECOMP_DATA_DIR).
+    """
+
+    def __init__(self, fold: int | None = 0, n_folds: int = 5, seed: int = 0, val_fraction: float = 0.1,
+                 batch_size: int = 32, data_dir: str | None = None):
+        super().__init__()
+        if fold is not None and not 0 <= fold < n_folds:
+            raise ConfigError(f"data.fold must be in 0..{n_folds - 1} or null, got {fold}")
+        self.save_hyperparameters()
+        self.split: BreakSplit | None = None
+
+    def setup(self, stage: str | None = None) -> None:
+        if self.split is None:
+            h = self.hparams
+            self.split = break_split(h.fold, h.n_folds, h.seed, h.val_fraction, h.data_dir)
+
+    def train_dataloader(self) -> DataLoader:
+        rows = self.split.train
+        return self.trainer.lightning_module.train_loader([r.question for r in rows], [r.steps for r in rows],
+                                                          self.hparams.batch_size)
+
+    def val_dataloader(self) -> DataLoader | list:
+        rows = self.split.val
+        if not rows:
+            return []
+        return self.trainer.lightning_module.eval_loader([r.question for r in rows], [r.steps for r in rows])
