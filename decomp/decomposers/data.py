@@ -80,8 +80,11 @@ class BreakDecompositionData(L.LightningDataModule):
         data_dir: folder holding `raw/` (default: $DECOMP_DATA_DIR).
     """
 
-    def __init__(self, fold: int | None = 0, n_folds: int = 5, seed: int = 0, val_fraction: float = 0.1,
-                 batch_size: int = 32, data_dir: str | None = None):
+    # Defaults of arguments DecompDataModule also has are its defaults: the CLI's default data class is
+    # DecompDataModule, and jsonargparse carries its values over to a config's other class_path for every
+    # argument this config leaves out (tests/decomposers/test_data.py checks they agree).
+    def __init__(self, fold: int | None = 0, n_folds: int = 5, seed: int = 0, val_fraction: float = 0.2,
+                 batch_size: int = 16, data_dir: str | None = None):
         super().__init__()
         if fold is not None and not 0 <= fold < n_folds:
             raise ConfigError(f"data.fold must be in 0..{n_folds - 1} or null, got {fold}")

@@ -69,3 +69,16 @@ def test_every_decomposer_config_instantiates(path, monkeypatch):
     assert isinstance(cli.model, DecomposerModule) and isinstance(cli.datamodule, BreakDecompositionData)
     assert cli.datamodule.hparams.fold == 0 and cli.datamodule.hparams.n_folds == 5  # the readers' fold 0
     assert cli.trainer.checkpoint_callback is not None
+
+
+def test_arguments_shared_with_the_readers_data_module_have_its_defaults():
+    # The CLI's default data class is DecompDataModule; jsonargparse carries its values over to a decomposer
+    # config for each shared argument the config omits, so differing defaults would silently change a run.
+    import inspect
+
+    from decomp.data.module import DecompDataModule
+
+    ours, theirs = (inspect.signature(c.__init__).parameters for c in (BreakDecompositionData, DecompDataModule))
+    shared = set(ours) & set(theirs) - {"self"}
+    assert shared >= {"fold", "n_folds", "val_fraction", "batch_size", "data_dir"}
+    assert {n: ours[n].default for n in shared} == {n: theirs[n].default for n in shared}
