@@ -1,7 +1,7 @@
 """Training data for the seq2seq decomposer, held out so readers' evaluation questions are never seen.
 
 Training rows are BREAK high-level dev rows (DROP, HOTPOT, CWQ) with a valid decomposition. A decomposer for
-reader fold f (the `gold` protocol: `assign_folds` over each dataset's pool, same n_folds and seed) excludes
+reader fold f (the `gold` protocol's `gold_split` of each dataset's pool, same n_folds and seed) excludes
 every pool question of fold f, by id and by normalised question text; with fold None (the `deployed`
 protocol) it excludes no pool question. Every `deployed` evaluation question is always excluded. The rest
 (other folds, HOTPOT rows without context, CWQ) is split into fit/validation by a seeded hash of the id.
@@ -18,7 +18,7 @@ import lightning as L
 from torch.utils.data import DataLoader
 
 from decomp.data.datasets import get_dataset, resolve_data_dir
-from decomp.data.protocols import assign_folds
+from decomp.data.protocols import gold_split
 from decomp.data.sources.break_ import BreakRow, load_break
 from decomp.errors import ConfigError
 
@@ -45,9 +45,7 @@ def held_out(fold: int | None, n_folds: int = 5, seed: int = 0,
         dataset = get_dataset(name, data_dir=data_dir)
         evaluated = list(dataset.deployed())
         if fold is not None:
-            pool = dataset.pool()
-            folds = assign_folds(pool, n_folds, seed)
-            evaluated += [e for e in pool if folds[e.group] == fold]
+            evaluated += gold_split(dataset.pool(), fold, n_folds, seed).eval
         ids.update(e.id for e in evaluated)
         texts.update(_key(e.question) for e in evaluated)
     return ids, texts
