@@ -39,12 +39,13 @@ from benchmarks.common import (
     reset_gpu_peak,
     write_json,
 )
+from decomp.data.datasets import DATASETS
 
 
 def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
-    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p = argparse.ArgumentParser(description=(__doc__ or "").split("\n\n")[0])  # no docstring under -OO
     p.add_argument("--model", default="minilm", help="minilm (offline MiniLM-L6) or tiny-bert (smoke tests)")
-    p.add_argument("--dataset", default="drop", choices=["drop", "hotpotqa"])
+    p.add_argument("--dataset", default="drop", choices=sorted(DATASETS))
     p.add_argument("--data-dir", default=None, help="default: $DECOMP_DATA_DIR")
     p.add_argument("--fold", type=int, default=0)
     p.add_argument("--k", default="all", help="training questions drawn from the fold's training side")

@@ -1,18 +1,24 @@
 """Writes configs/<dataset>/<reader>-<strategy>.yaml for every dataset x reader x strategy.
 
+Readers and strategies are the registries' (a new one joins the grid with no edit here; a strategy
+that needs no reader has no reader config); each reader supplies its own init args (`grid_args`).
 Run `python configs/make_configs.py` after changing the defaults below; a test checks that the
 committed files are what this script writes, so the grid never drifts out of step.
 """
 
 from __future__ import annotations
 
+import inspect
 from pathlib import Path
 
 import yaml
 
+from decomp.readers import REGISTRY as READERS
+from decomp.readers import class_path
+from decomp.readers.base import ReaderModule
+from decomp.strategies import REGISTRY as STRATEGIES
+
 HERE = Path(__file__).resolve().parent
-STRATEGIES = ("none", "implicit-operators", "implicit-steps", "explicit", "explicit-hybrid")
-READERS = {"extractive": "decomp.readers.ExtractiveReader", "generative": "decomp.readers.GenerativeReader"}
 
 # Per dataset: data options, reader sizes, the training budget, and the sub-answer supervision that
 # the data supports (synthetic has oracle sub-answers; BREAK has none; HotpotQA has bridge entities).
@@ -28,14 +34,13 @@ DATASETS = {
 
 def config(dataset: str, reader: str, strategy: str) -> dict:
     spec = DATASETS[dataset]
-    init = {"model": "minilm", "max_length": spec["max_length"], "lr": 1e-4 if reader == "extractive" else 3e-4,
-            "attention_dropout": 0.0, "strategy": strategy}
-    if strategy.startswith("explicit"):
+    args = READERS[reader].grid_args(spec["max_length"])
+    shared = ReaderModule.grid_args(spec["max_length"])
+    # The args every reader shares, then the strategy, then the reader's own.
+    init = {**{k: v for k, v in args.items() if k in shared}, "strategy": strategy}
+    if "supervision" in inspect.signature(STRATEGIES[strategy]).parameters:
         init["strategy_options"] = {"supervision": spec["supervision"]}
-    if reader == "extractive":
-        init["doc_stride"] = min(128, spec["max_length"] // 3)
-    else:
-        init["max_new_tokens"] = 32
+    init.update({k: v for k, v in args.items() if k not in shared})
     return {
         "seed_everything": 0,
         "trainer": {
@@ -45,7 +50,7 @@ def config(dataset: str, reader: str, strategy: str) -> dict:
                        "init_args": {"save_dir": f"runs/{dataset}/{reader}-{strategy}", "name": "",
                                      "version": ""}},
         },
-        "model": {"class_path": READERS[reader], "init_args": init},
+        "model": {"class_path": class_path(reader), "init_args": init},
         "data": {**spec["data"], "protocol": "gold", "fold": 0, "k": "all", "subset_seed": 0,
                  "val_fraction": 0.1, "decompositions": "gold"},
     }
@@ -57,8 +62,13 @@ def render(dataset: str, reader: str, strategy: str) -> str:
     return header + yaml.safe_dump(config(dataset, reader, strategy), sort_keys=False)
 
 
+def grid_strategies() -> list[str]:
+    """The registry's strategies that train a reader (the grid's configs are reader configs)."""
+    return [name for name, cls in STRATEGIES.items() if getattr(cls, "needs_reader", True)]
+
+
 def grid() -> dict[Path, str]:
-    return {HERE / d / f"{r}-{s}.yaml": render(d, r, s) for d in DATASETS for r in READERS for s in STRATEGIES}
+    return {HERE / d / f"{r}-{s}.yaml": render(d, r, s) for d in DATASETS for r in READERS for s in grid_strategies()}
 
 
 if __name__ == "__main__":

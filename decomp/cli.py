@@ -5,16 +5,48 @@ from __future__ import annotations
 import argparse
 import sys
 
+from decomp.data.datasets import DATASETS
 from decomp.errors import DecompError
 
 LIGHTNING_COMMANDS = ("fit", "validate", "test", "predict")
 
 
+SOURCE_OPTIONS = ("source", "break_source", "break_config", "context", "n_distractors")
+
+
+def _sources(args: argparse.Namespace) -> dict:
+    return {k: getattr(args, k) for k in SOURCE_OPTIONS}
+
+
 def _data_stats(args: argparse.Namespace) -> int:
     from decomp.data.stats import print_stats
 
-    print_stats(args.dataset, data_dir=args.data_dir, lenient=not args.strict, n_synthetic=args.n_synthetic)
+    print_stats(args.dataset, data_dir=args.data_dir, lenient=not args.strict, n_synthetic=args.n_synthetic,
+                **_sources(args))
     return 0
+
+
+def _data_prepare(args: argparse.Namespace) -> int:
+    from decomp.data.prepare import print_prepare
+
+    print_prepare(args.dataset, out_dir=args.out, cache_dir=args.cache_dir, data_dir=args.data_dir,
+                  lenient=not args.strict, **_sources(args))
+    return 0
+
+
+def _add_source_arguments(parser: argparse.ArgumentParser) -> None:
+    """The data.* source options of curve configs and `decomp fit`, for the `data` subcommands."""
+    parser.add_argument("--data-dir", default=None, help="folder holding raw/ (default: $DECOMP_DATA_DIR)")
+    parser.add_argument("--source", default=None,
+                        help="the dataset's questions: shared (default), hub, or a folder of the official files")
+    parser.add_argument("--break-source", default=None,
+                        help="BREAK: shared (default), hub, or a folder in the official layout "
+                             "(QDMR-high-level/{train,dev,test}.csv)")
+    parser.add_argument("--break-config", default=None, help="QDMR-high-level (default) or QDMR")
+    parser.add_argument("--context", default=None, help="HotpotQA context: distractor (default) or gold")
+    parser.add_argument("--n-distractors", type=int, default=None, help="HotpotQA context=gold: distractors added")
+    parser.add_argument("--strict", action="store_true",
+                        help="fail on the first malformed row instead of counting skips")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -26,14 +58,19 @@ def build_parser() -> argparse.ArgumentParser:
 
     data = sub.add_parser("data", help="inspect the data layer").add_subparsers(dest="data_command",
                                                                                  required=True)
-    stats = data.add_parser("stats", help="joined/unjoined counts, step and operator histograms")
-    stats.add_argument("--dataset", choices=("drop", "hotpotqa", "synthetic", "all"), default="all")
-    stats.add_argument("--data-dir", default=None,
-                       help="folder holding raw/ (default: $DECOMP_DATA_DIR)")
-    stats.add_argument("--strict", action="store_true",
-                       help="fail on the first malformed row instead of counting skips")
+    stats = data.add_parser("stats", help="dataset cards, joined/unjoined counts per split, step and operator "
+                                          "histograms")
+    stats.add_argument("--dataset", default="all", help="a dataset the cards declare (data/*.yaml), or all")
+    _add_source_arguments(stats)
     stats.add_argument("--n-synthetic", type=int, default=1000, help="size of the synthetic set shown")
     stats.set_defaults(run=_data_stats)
+    prepare = data.add_parser("prepare", help="build a dataset's joined tables from its configured sources into "
+                                              "data/cache and data/prepared")
+    prepare.add_argument("--dataset", required=True, help="a dataset the cards declare (data/*.yaml)")
+    _add_source_arguments(prepare)
+    prepare.add_argument("--out", default=None, help="folder for the JSONL tables (default: data/prepared/...)")
+    prepare.add_argument("--cache-dir", default=None, help="Arrow cache folder (default: data/cache)")
+    prepare.set_defaults(run=_data_prepare)
 
     from decomp.curves import add_arguments as add_curve_arguments  # light: the runner loads on use
 

@@ -4,8 +4,8 @@ A LightningCLI over any LightningModule and data module given by class path: the
 `DecompDataModule` (the default data class, so reader configs give its arguments alone), and the
 decomposer with `BreakDecompositionData` (`decomp fit --config configs/decomposers/minilm.yaml`). With
 the harness's defaults: seed 0, a CSV logger, `last.ckpt` checkpoints (resume with `--ckpt_path last`),
-bf16 on a GPU that has it, the resolved config saved beside the run, and a recorder writing predictions
-(JSONL) and metrics (JSON).
+bf16 where the processor has it (`--trainer.precision auto`), the resolved config saved beside the run, and a
+recorder writing predictions (JSONL) and metrics (JSON).
 """
 
 from __future__ import annotations
@@ -13,16 +13,19 @@ from __future__ import annotations
 import json
 import os
 import random
-from collections import defaultdict
 from pathlib import Path
+from typing import Literal
 
 import numpy as np
 import torch
+from lightning.fabric.connector import _PRECISION_INPUT
 from lightning.pytorch import Callback, LightningDataModule, LightningModule, Trainer
 from lightning.pytorch.callbacks import BasePredictionWriter, ModelCheckpoint
 from lightning.pytorch.cli import LightningCLI
 
 from decomp.errors import ConfigError
+from decomp.metrics.breakdown import executor_answer_distribution, per_operator
+from decomp.precision import resolve_precision
 from decomp.provenance import config_hash, git_commit, package_versions
 
 
@@ -35,18 +38,6 @@ def _write_json(path: Path, payload: dict) -> None:
     tmp = path.with_name(path.name + ".tmp")
     tmp.write_text(json.dumps(payload, indent=2, sort_keys=True, default=str) + "\n")
     tmp.replace(path)
-
-
-def per_operator(records: list[dict], operators: dict[str, tuple[str, ...]]) -> dict[str, dict]:
-    """EM/F1 (percent) over the questions whose decomposition uses each operator."""
-    sums: dict[str, list[float]] = defaultdict(lambda: [0.0, 0.0, 0])
-    for r in records:
-        for op in set(operators.get(r["example_id"], ())):
-            s = sums[op]
-            s[0] += r["em"]
-            s[1] += r["f1"]
-            s[2] += 1
-    return {op: {"em": 100 * em / n, "f1": 100 * f1 / n, "n": n} for op, (em, f1, n) in sorted(sums.items())}
 
 
 class RunRecorder(BasePredictionWriter):
@@ -98,10 +89,12 @@ class RunRecorder(BasePredictionWriter):
             for record in records:
                 f.write(json.dumps(record, default=str) + "\n")
         (out / "test_predictions.jsonl.partial").replace(out / "test_predictions.jsonl")
-        ops = {e.id: e.operators for e in trainer.datamodule.eval_set} if trainer.datamodule else {}
+        eval_set = getattr(trainer.datamodule, "eval_set", [])
+        ops = {e.id: e.operators for e in eval_set}
         metrics = {k: float(v) for k, v in trainer.callback_metrics.items() if k.startswith("test_")}
         _write_json(out / "metrics.json", {"metrics": metrics, "n": len(records),
                                            "per_operator": per_operator(records, ops),
+                                           "executor_answers": executor_answer_distribution(records, eval_set),
                                            **self.run_summary(trainer, module)})
 
 
@@ -149,8 +142,14 @@ class RestoreRNG(Callback):
             torch.cuda.set_rng_state_all(state["cuda"])
 
 
-def default_precision() -> str:
-    return "bf16-mixed" if torch.cuda.is_available() and torch.cuda.is_bf16_supported() else "32-true"
+class DecompTrainer(Trainer):
+    """Lightning's Trainer that also takes `precision: auto` (bf16 autocast where the processor has bf16,
+    else fp32; `decomp.precision`), resolved here, before the Trainer is built."""
+
+    def __init__(self, *args, precision: _PRECISION_INPUT | Literal["auto"] | None = "auto", **kwargs) -> None:
+        accelerator = kwargs.get("accelerator")
+        super().__init__(*args, precision=resolve_precision(
+            precision, accelerator if isinstance(accelerator, str) else None), **kwargs)
 
 
 class DecompCLI(LightningCLI):
@@ -180,6 +179,9 @@ class DecompCLI(LightningCLI):
 
     def before_fit(self) -> None:
         self._record_config()
+        # The reader's featurization goes to the data layer, which then builds the training batches itself.
+        if hasattr(self.datamodule, "use_training_data") and hasattr(self.model, "training_data"):
+            self.datamodule.use_training_data(self.model.training_data())
 
     def _record_config(self) -> None:
         config = self.config.get(self.subcommand)
@@ -191,11 +193,12 @@ def run_lightning_cli(args: list[str] | None = None) -> DecompCLI:
     """Run the CLI on `args` (None: the process's own command line)."""
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
     return DecompCLI(
-        LightningModule, LightningDataModule, subclass_mode_model=True, subclass_mode_data=True, args=args,
+        LightningModule, LightningDataModule, trainer_class=DecompTrainer, subclass_mode_model=True,
+        subclass_mode_data=True, args=args,
         seed_everything_default=0,
         save_config_kwargs={"overwrite": True},
         trainer_defaults={
-            "precision": default_precision(),
+            "precision": "auto",
             "logger": {"class_path": "lightning.pytorch.loggers.CSVLogger",
                        "init_args": {"save_dir": "runs", "name": "default"}},
             "callbacks": [RunRecorder(), RefuseOverwrite(), RestoreRNG()],

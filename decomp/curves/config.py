@@ -1,27 +1,93 @@
-"""The learning-curve YAML: which cells to run, the tuning space, the step floor; validated up front.
+"""The learning-curve YAML as typed sections, validated up front (configs/curves/synthetic.yaml shows every field).
 
-Every error names the offending field (`tuning.space.lr: ...`) and the file, before any training starts.
+Each section is a dataclass (or, for `data` and `readers.<kind>`, the signature of the class it configures:
+`DecompDataModule`, the reader class from `decomp.readers.REGISTRY`), checked by jsonargparse as `decomp fit`'s
+LightningCLI checks the same classes, so both commands share one schema for reader and data arguments.
+Unknown keys fail with the nearest valid name; every error names the file and the key's path
+(`readers.extractive.doc_strid`), before anything is written.
 """
 
 from __future__ import annotations
 
+import difflib
+import inspect
 import itertools
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import yaml
 
 from decomp.data.protocols import PROTOCOLS, parse_size
 from decomp.errors import ConfigError
 
-READERS = {"extractive": "decomp.readers.ExtractiveReader", "generative": "decomp.readers.GenerativeReader"}
 TUNABLE = ("lr", "batch_size", "epochs", "weight_decay", "warmup_ratio")
-REQUIRED_SPACE = ("lr", "batch_size", "epochs")
-METRICS = ("val_em", "val_f1")
+INT_PARAMS = ("batch_size", "epochs")
+REQUIRED_SPACE = ("lr", "batch_size")
 # DecompDataModule options a cell sets itself: a curve config must not set them under `data`.
-CELL_OWNED = ("k", "fold", "subset_seed", "batch_size", "val_fraction")
-DEFAULT_PRUNER = {"n_startup_trials": 3, "n_warmup_steps": 0}  # optuna.pruners.MedianPruner arguments
+CELL_OWNED = ("dataset", "k", "fold", "subset_seed", "batch_size", "val_fraction")
+# Reader arguments a cell sets itself (tuning, training_seeds, strategies).
+READER_OWNED = ("strategy", "strategy_options", "seed", "lr", "weight_decay", "warmup_ratio")
+
+
+def reader_class(kind: str) -> type:
+    """The reader class of a kind, from `decomp.readers.REGISTRY` (the classes `decomp fit` configures)."""
+    from decomp.readers import REGISTRY
+
+    return REGISTRY[kind]
+
+
+# --- the typed sections --------------------------------------------------------------------------------
+@dataclass
+class Tuning:
+    """Per-cell hyper-parameter search on a validation split carved from the cell's training subset.
+
+    search: `tpe` or `random`; unset: `tpe` when n_trials exceeds startup_trials (TPE's random startup
+        trials), else `random` (all trials would be random startup trials anyway). n_trials 0: `fixed`.
+    space: hyper-parameter -> a fixed value, a list of choices, or {low, high, log, step}.
+    """
+
+    space: dict
+    n_trials: int = 8
+    search: Literal["tpe", "random"] | None = None
+    startup_trials: int = 4
+    sampler_seed: int = 0
+    metric: Literal["val_em", "val_f1"] = "val_f1"
+    val_fraction: float = 0.2
+    pruner: dict | None = None  # optuna.pruners.MedianPruner arguments
+    heartbeat_interval: int = 60
+    grace_period: int | None = None  # default: 2 x heartbeat_interval
+    max_retry: int = 2
+
+
+@dataclass
+class Budget:
+    """How long each training runs (trials and the final fit alike).
+
+    With `patience` (validation rounds without improvement of the tuning metric) training stops early on
+    the validation split carved from the training subset, never before min_steps nor after max_steps (or
+    the searched `epochs`, when the space has it), and the best validated weights are restored: a
+    "converged" budget. patience null: train to the cap, a "fixed" budget (min_steps == max_steps fixes
+    the steps at every size). val_every: steps between validation rounds (null: once per epoch).
+    """
+
+    max_steps: int
+    min_steps: int = 0
+    patience: int | None = 3
+    val_every: int | None = None
+
+    @property
+    def kind(self) -> str:
+        return "converged" if self.patience else "fixed"
+
+
+@dataclass
+class Range:
+    low: float
+    high: float
+    log: bool = False
+    step: float | None = None
 
 
 @dataclass(frozen=True)
@@ -50,6 +116,25 @@ class Cell:
         return f"{self.reader}/{self.strategy.label}/k={self.k}/fold={self.fold}/subset={self.subset_seed}"
 
 
+@dataclass
+class _File:
+    """The top level of a curve YAML (its sections are checked separately, by path)."""
+
+    name: str
+    dataset: str
+    readers: dict
+    strategies: list
+    sizes: list
+    tuning: dict
+    budget: dict
+    data: dict | None = None
+    folds: list[int] = field(default_factory=lambda: [0])
+    subset_seeds: list[int] = field(default_factory=lambda: [0])
+    training_seeds: list[int] = field(default_factory=lambda: [0])
+    trainer: dict | None = None
+    run_dir: str | None = None
+
+
 @dataclass(frozen=True)
 class CurveConfig:
     name: str
@@ -62,21 +147,29 @@ class CurveConfig:
     subset_seeds: list[int]
     training_seeds: list[int]
     space: dict[str, Any]
-    n_trials: int = 8  # 0: no tuning; every space entry is a fixed value (cheap CPU curves)
-    sampler_seed: int = 0
-    metric: str = "val_f1"
-    val_fraction: float = 0.2
-    reports: int = 4
-    pruner: dict = field(default_factory=lambda: dict(DEFAULT_PRUNER))
-    min_epochs: int = 10
-    min_steps: int = 200
-    max_steps: int | None = None
-    heartbeat_interval: int = 60
-    grace_period: int = 120
-    max_retry: int = 2
+    tuning: Tuning
+    budget: Budget
     trainer: dict = field(default_factory=dict)
     run_dir: str = "runs/curves"
     raw: dict = field(default_factory=dict, repr=False)
+
+    # Shortcuts the runner and the study module read.
+    n_trials = property(lambda self: self.tuning.n_trials)
+    sampler_seed = property(lambda self: self.tuning.sampler_seed)
+    metric = property(lambda self: self.tuning.metric)
+    val_fraction = property(lambda self: self.tuning.val_fraction)
+    pruner = property(lambda self: self.tuning.pruner)
+    heartbeat_interval = property(lambda self: self.tuning.heartbeat_interval)
+    grace_period = property(lambda self: self.tuning.grace_period)
+    max_retry = property(lambda self: self.tuning.max_retry)
+    startup_trials = property(lambda self: self.tuning.startup_trials)
+
+    @property
+    def search(self) -> str:
+        """`fixed` (no tuning), `tpe` or `random` (see `Tuning`)."""
+        if not self.tuning.n_trials:
+            return "fixed"
+        return self.tuning.search or ("tpe" if self.tuning.n_trials > self.tuning.startup_trials else "random")
 
     def cells(self) -> list[Cell]:
         """Seed-major order: a curve stopped early holds every strategy and size for its first seeds,
@@ -85,143 +178,199 @@ class CurveConfig:
             self.subset_seeds, self.folds, self.readers, self.sizes, self.strategies)]
 
 
-def _fail(where: str, message: str, source: str) -> ConfigError:
-    return ConfigError(f"curve config {source}: field '{where}': {message}")
+# --- checking ----------------------------------------------------------------------------------------
+def did_you_mean(name: object, choices) -> str:
+    """"did you mean 'x'? " for the nearest valid name, or "" when none is close."""
+    near = difflib.get_close_matches(str(name), list(choices), n=1, cutoff=0.6)
+    return f"did you mean '{near[0]}'? " if near else ""
 
 
-def _int_list(raw: dict, key: str, source: str, default: list[int] | None = None, minimum: int = 0) -> list[int]:
-    value = raw.get(key, default)
-    if value is None:
-        raise _fail(key, "is required (a list of integers)", source)
-    value = value if isinstance(value, list) else [value]
-    if not value or any(isinstance(v, bool) or not isinstance(v, int) or v < minimum for v in value):
-        raise _fail(key, f"must be a non-empty list of integers >= {minimum}, got {value!r}", source)
-    return value
+class _Checker:
+    def __init__(self, source: str) -> None:
+        self.source = source
+
+    def fail(self, where: str, message: str) -> ConfigError:
+        return ConfigError(f"curve config {self.source}: field '{where}': {message}")
+
+    def mapping(self, raw: object, where: str) -> dict:
+        if raw is None:
+            return {}
+        if not isinstance(raw, dict):
+            raise self.fail(where, f"expected a mapping, got {raw!r}")
+        return raw
+
+    def section(self, target: type, raw: object, where: str, skip: tuple[str, ...] = (),
+                owned_hint: str = "") -> dict:
+        """Check `raw` against the dataclass or class signature `target`; the validated values (defaults
+        filled in). `skip`: arguments set elsewhere, which the section must not contain."""
+        from jsonargparse import ArgumentError, ArgumentParser
+
+        raw = self.mapping(raw, where or "<top level>")
+        parser = ArgumentParser(exit_on_error=False)
+        if inspect.isclass(target) and not hasattr(target, "__dataclass_fields__"):
+            parser.add_class_arguments(target, skip=set(skip), fail_untyped=False)
+        else:
+            parser.add_class_arguments(target)
+        known = sorted(parser.get_defaults().keys())
+        path = f"{where}." if where else ""
+        for key in raw:
+            if key in skip:
+                raise self.fail(path + str(key), f"is set per cell{owned_hint}; remove it here")
+            if key not in known:
+                raise self.fail(path + str(key), f"unknown key; {did_you_mean(key, known)}valid: {', '.join(known)}")
+        try:
+            return parser.parse_object(raw).as_dict()
+        except ArgumentError as exc:
+            text = str(exc)
+            match = re.search(r'(?:Parser key|Key) "([^"]+)"', text)
+            key = match.group(1) if match else "?"
+            detail = " ".join(line.strip() for line in text.splitlines()[1:]) or text
+            detail = re.sub(r"<class .(\w+).>", r"\1", detail).replace("Expected a ", "expected ")
+            missing = re.search(r"required.*?\[?(\w+)\]?", text) if not match else None
+            if missing and missing.group(1) in known:
+                key, detail = missing.group(1), "is required"
+            raise self.fail(path + key, detail) from None
+
+    def int_list(self, value: list, where: str, minimum: int = 0) -> list[int]:
+        value = value if isinstance(value, list) else [value]
+        if not value or any(isinstance(v, bool) or not isinstance(v, int) or v < minimum for v in value):
+            raise self.fail(where, f"must be a non-empty list of integers >= {minimum}, got {value!r}")
+        return value
 
 
-def _space(raw: Any, source: str) -> dict[str, Any]:
-    if not isinstance(raw, dict):
-        raise _fail("tuning.space", "must be a mapping of hyper-parameter -> value, list or {low, high}", source)
-    for name, spec in raw.items():
+def _space(check: _Checker, raw: dict) -> dict[str, Any]:
+    space = check.mapping(raw, "tuning.space")
+    for name, spec in space.items():
         where = f"tuning.space.{name}"
         if name not in TUNABLE:
-            raise _fail(where, f"unknown hyper-parameter; tunable: {', '.join(TUNABLE)}", source)
+            raise check.fail(where, f"unknown hyper-parameter; {did_you_mean(name, TUNABLE)}"
+                             f"tunable: {', '.join(TUNABLE)}")
         if isinstance(spec, dict):
-            if set(spec) - {"low", "high", "log", "step"} or not {"low", "high"} <= set(spec):
-                raise _fail(where, f"a range needs low and high (and optionally log, step), got {spec!r}", source)
-            try:
-                low, high = float(spec["low"]), float(spec["high"])
-            except (TypeError, ValueError):
-                raise _fail(where, f"low/high must be numbers, got {spec!r}", source) from None
-            if not low <= high or (spec.get("log") and low <= 0):
-                raise _fail(where, f"needs 0 < low <= high for a log range, low <= high otherwise: {spec!r}",
-                            source)
+            spec = check.section(Range, spec, where)
+            if not spec["low"] <= spec["high"] or (spec["log"] and spec["low"] <= 0):
+                raise check.fail(where, f"needs 0 < low <= high for a log range, low <= high otherwise: {spec!r}")
+            space[name] = {k: v for k, v in spec.items() if v is not None and (k != "log" or v)}
         elif isinstance(spec, list) and not spec:
-            raise _fail(where, "an empty list of choices", source)
-    missing = [p for p in REQUIRED_SPACE if p not in raw]
+            raise check.fail(where, "an empty list of choices")
+        elif not isinstance(spec, list | int | float) or isinstance(spec, bool):
+            raise check.fail(where, f"expected a number, a list of choices or {{low, high}}, got {spec!r}")
+    missing = [p for p in REQUIRED_SPACE if p not in space]
     if missing:
-        raise _fail("tuning.space", f"missing {', '.join(missing)} (give a fixed value to not tune one)", source)
-    return dict(raw)
+        raise check.fail("tuning.space", f"missing {', '.join(missing)} (give a fixed value to not tune one)")
+    return space
 
 
-def _strategies(raw: Any, source: str) -> list[Strategy]:
+def _strategies(check: _Checker, raw: list) -> list[Strategy]:
     from decomp.strategies import REGISTRY, get_strategy
 
-    if not isinstance(raw, list) or not raw:
-        raise _fail("strategies", "must be a non-empty list of names or {name, options}", source)
+    if not raw:
+        raise check.fail("strategies", "must be a non-empty list of names or {name, options}")
     out = []
     for i, item in enumerate(raw):
-        name, options = (item, {}) if isinstance(item, str) else (
-            (item.get("name"), item.get("options") or {}) if isinstance(item, dict) else (None, {}))
+        item = {"name": item} if isinstance(item, str) else item
+        spec = check.section(Strategy, item, f"strategies[{i}]")
+        name, options = spec["name"], dict(spec["options"] or {})
         if name not in REGISTRY:
-            raise _fail(f"strategies[{i}]", f"unknown strategy {name!r}; known: {', '.join(sorted(REGISTRY))}",
-                        source)
+            raise check.fail(f"strategies[{i}]", f"unknown strategy {name!r}; {did_you_mean(name, REGISTRY)}"
+                             f"known: {', '.join(sorted(REGISTRY))}")
         try:
             get_strategy(name, **options)
         except (ConfigError, TypeError) as exc:
-            raise _fail(f"strategies[{i}].options", str(exc), source) from None
-        out.append(Strategy(name, dict(options)))
+            raise check.fail(f"strategies[{i}].options", str(exc)) from None
+        out.append(Strategy(name, options))
     return out
 
 
+def _sizes(check: _Checker, raw: list) -> list[int | str]:
+    if not raw:
+        raise check.fail("sizes", "must be a non-empty list of training sizes (integers, 0 for zero-shot, or 'all')")
+    try:
+        return [0 if k == 0 and not isinstance(k, bool) else parse_size(k) for k in raw]
+    except ConfigError as exc:
+        raise check.fail("sizes", str(exc)) from None
+
+
+def _readers(check: _Checker, raw: dict) -> dict[str, dict]:
+    from decomp.readers import REGISTRY as known
+
+    if not raw:
+        raise check.fail("readers", f"must map reader kinds ({', '.join(known)}) to their init args")
+    out = {}
+    for kind, args in raw.items():
+        if kind not in known:
+            raise check.fail(f"readers.{kind}", f"unknown reader; {did_you_mean(kind, known)}known: {', '.join(known)}")
+        check.section(reader_class(kind), args, f"readers.{kind}", skip=READER_OWNED,
+                      owned_hint=" (strategies, training_seeds, tuning.space)")
+        out[kind] = dict(args or {})  # as written: the reader fills its own defaults
+    return out
+
+
+def _budget(check: _Checker, raw: dict, sizes: list) -> Budget:
+    budget = Budget(**check.section(Budget, raw, "budget"))
+    for name in ("max_steps", "min_steps", "patience", "val_every"):
+        value = getattr(budget, name)
+        floor = 0 if name == "min_steps" else 1
+        if value is not None and value < floor and not (name == "patience" and value == 0):
+            raise check.fail(f"budget.{name}", f"must be an integer >= {floor}, got {value!r}")
+    if budget.min_steps > budget.max_steps:
+        raise check.fail("budget.min_steps", f"exceeds budget.max_steps ({budget.min_steps} > {budget.max_steps})")
+    if budget.patience and budget.min_steps == budget.max_steps:
+        raise check.fail("budget.patience", "min_steps == max_steps leaves early stopping nothing to decide; "
+                         "set patience: null for a fixed budget")
+    if budget.patience and any(k != "all" and 0 < k < 2 for k in sizes):
+        raise check.fail("sizes", "early stopping needs a validation split: sizes below 2 cannot carve one")
+    return budget
+
+
 def parse_config(raw: Any, source: str = "<dict>") -> CurveConfig:
-    """Validate a parsed curve YAML (see configs/curves/synthetic.yaml for every field)."""
+    """Validate a parsed curve YAML."""
+    check = _Checker(source)
     if not isinstance(raw, dict):
         raise ConfigError(f"curve config {source}: expected a mapping at the top level")
-    known = {"name", "dataset", "data", "readers", "strategies", "sizes", "folds", "subset_seeds",
-             "training_seeds", "tuning", "budget", "trainer", "run_dir"}
-    for key in raw:
-        if key not in known:
-            raise _fail(key, f"unknown field; known: {', '.join(sorted(known))}", source)
+    top = check.section(_File, raw, "")
     for key in ("name", "dataset"):
-        if not isinstance(raw.get(key), str) or not raw[key]:
-            raise _fail(key, "is required (a string)", source)
+        if not top[key]:
+            raise check.fail(key, "must be a non-empty string")
+    from decomp.data.module import DecompDataModule
+
     data = dict(raw.get("data") or {})
-    for key in CELL_OWNED:
-        if key in data:
-            raise _fail(f"data.{key}", "is set per cell (sizes, folds, subset_seeds, tuning space/val_fraction)",
-                        source)
+    check.section(DecompDataModule, data, "data", skip=CELL_OWNED,
+                  owned_hint=" (dataset, sizes, folds, subset_seeds, tuning.space/val_fraction)")
     protocol = data.get("protocol", "gold")
     if protocol not in PROTOCOLS:
-        raise _fail("data.protocol", f"must be one of {list(PROTOCOLS)}, got {protocol!r}", source)
-    readers = raw.get("readers")
-    if not isinstance(readers, dict) or not readers:
-        raise _fail("readers", f"must map reader kinds ({', '.join(READERS)}) to their init args", source)
-    for kind, args in readers.items():
-        if kind not in READERS:
-            raise _fail(f"readers.{kind}", f"unknown reader; known: {', '.join(READERS)}", source)
-        if not isinstance(args or {}, dict) or {"strategy", "lr", "seed"} & set(args or {}):
-            raise _fail(f"readers.{kind}", "must be a mapping of init args without strategy/lr/seed "
-                        "(those are set per cell)", source)
-    sizes = raw.get("sizes")
-    if not isinstance(sizes, list) or not sizes:
-        raise _fail("sizes", "must be a non-empty list of training sizes (integers or 'all')", source)
-    try:
-        sizes = [parse_size(k) for k in sizes]
-    except ConfigError as exc:
-        raise _fail("sizes", str(exc), source) from None
-    tuning = dict(raw.get("tuning") or {})
-    budget = dict(raw.get("budget") or {})
-    for section, allowed in (("tuning", {"n_trials", "sampler_seed", "metric", "val_fraction", "reports",
-                                         "pruner", "space", "heartbeat_interval", "grace_period", "max_retry"}),
-                             ("budget", {"min_epochs", "min_steps", "max_steps"})):
-        for key in (tuning if section == "tuning" else budget):
-            if key not in allowed:
-                raise _fail(f"{section}.{key}", f"unknown field; known: {', '.join(sorted(allowed))}", source)
-    metric = tuning.get("metric", "val_f1")
-    if metric not in METRICS:
-        raise _fail("tuning.metric", f"must be one of {METRICS}, got {metric!r}", source)
-    val_fraction = tuning.get("val_fraction", 0.2)
-    if not isinstance(val_fraction, int | float) or not 0 < val_fraction < 1:
-        raise _fail("tuning.val_fraction", f"must be in (0, 1), got {val_fraction!r}", source)
-    positive = {"tuning.n_trials": tuning.get("n_trials", 8), "tuning.reports": tuning.get("reports", 4),
-                "tuning.heartbeat_interval": tuning.get("heartbeat_interval", 60),
-                "budget.min_steps": budget.get("min_steps", 200), "budget.min_epochs": budget.get("min_epochs", 10)}
-    if budget.get("max_steps") is not None:
-        positive["budget.max_steps"] = budget["max_steps"]
-    for where, value in positive.items():
-        floor = 0 if "min_" in where or where == "tuning.n_trials" else 1
-        if isinstance(value, bool) or not isinstance(value, int) or value < floor:
-            raise _fail(where, f"must be an integer >= {floor}, got {value!r}", source)
-    space = _space(tuning.get("space"), source)
+        raise check.fail("data.protocol", f"must be one of {list(PROTOCOLS)}, got {protocol!r}")
+    tuning = Tuning(**check.section(Tuning, raw["tuning"], "tuning"))
+    if not 0 < tuning.val_fraction < 1:
+        raise check.fail("tuning.val_fraction", f"must be in (0, 1), got {tuning.val_fraction!r}")
+    for name in ("n_trials", "startup_trials", "heartbeat_interval", "max_retry"):
+        if getattr(tuning, name) < (1 if name == "heartbeat_interval" else 0):
+            raise check.fail(f"tuning.{name}", f"must be a non-negative integer, got {getattr(tuning, name)!r}")
+    if tuning.pruner is not None:
+        import optuna
+
+        tuning.pruner = check.section(optuna.pruners.MedianPruner, tuning.pruner, "tuning.pruner")
+    else:
+        tuning.pruner = {"n_startup_trials": 3, "n_warmup_steps": 0}
+    if tuning.grace_period is None:
+        tuning.grace_period = 2 * tuning.heartbeat_interval
+    space = _space(check, raw["tuning"].get("space"))
     searched = [name for name, spec in space.items() if isinstance(spec, list | dict)]
-    if positive["tuning.n_trials"] == 0 and searched:
-        raise _fail("tuning.n_trials", f"0 means fixed hyper-parameters, but the space searches {searched}: "
-                    "give each a single value", source)
+    if tuning.n_trials == 0 and searched:
+        raise check.fail("tuning.n_trials", f"0 means fixed hyper-parameters, but the space searches {searched}: "
+                         "give each a single value")
+    if tuning.search == "tpe" and 0 < tuning.n_trials <= tuning.startup_trials:
+        raise check.fail("tuning.search", f"tpe with n_trials {tuning.n_trials} <= startup_trials "
+                         f"{tuning.startup_trials} is random search: lower startup_trials or say random")
+    sizes = _sizes(check, top["sizes"])
+    budget = _budget(check, raw["budget"], sizes)
     return CurveConfig(
-        name=raw["name"], dataset=raw["dataset"], data=data, readers={k: dict(v or {}) for k, v in readers.items()},
-        strategies=_strategies(raw.get("strategies"), source), sizes=sizes,
-        folds=_int_list(raw, "folds", source, [0]) if protocol == "gold" else [0],
-        subset_seeds=_int_list(raw, "subset_seeds", source, [0]),
-        training_seeds=_int_list(raw, "training_seeds", source, [0]),
-        space=space, n_trials=positive["tuning.n_trials"],
-        sampler_seed=int(tuning.get("sampler_seed", 0)), metric=metric, val_fraction=float(val_fraction),
-        reports=positive["tuning.reports"], pruner=dict(tuning.get("pruner") or DEFAULT_PRUNER),
-        min_epochs=positive["budget.min_epochs"], min_steps=positive["budget.min_steps"],
-        max_steps=budget.get("max_steps"), heartbeat_interval=positive["tuning.heartbeat_interval"],
-        grace_period=int(tuning.get("grace_period", 2 * positive["tuning.heartbeat_interval"])),
-        max_retry=int(tuning.get("max_retry", 2)), trainer=dict(raw.get("trainer") or {}),
-        run_dir=str(raw.get("run_dir") or Path("runs/curves") / raw["name"]), raw=raw)
+        name=top["name"], dataset=top["dataset"], data=data, readers=_readers(check, top["readers"]),
+        strategies=_strategies(check, top["strategies"]), sizes=sizes,
+        folds=check.int_list(top["folds"], "folds") if protocol == "gold" else [0],
+        subset_seeds=check.int_list(top["subset_seeds"], "subset_seeds"),
+        training_seeds=check.int_list(top["training_seeds"], "training_seeds"),
+        space=space, tuning=tuning, budget=budget, trainer=dict(top["trainer"] or {}),
+        run_dir=str(top["run_dir"] or Path("runs/curves") / top["name"]), raw=raw)
 
 
 def load_config(path: str | Path) -> CurveConfig:

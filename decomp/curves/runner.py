@@ -1,5 +1,7 @@
 """Run a learning curve: per cell, tune on a validation split of the training subset, then retrain the
-best setting with each training seed on the whole subset and test it on the evaluation fold.
+best setting with each training seed (stopping by the budget's rule, see decomp.curves.training) and test
+it on the evaluation set. The `prior` strategy (no reader), size 0 (the starting model) and in-context
+readers (the subset as demonstrations) are evaluated without training or tuning.
 
 `decomp curve --config configs/curves/<dataset>.yaml [--storage URL] [--workers N]`. Re-running the
 same command resumes: finished trials and rows are kept, a dead worker's trial is failed and retried.
@@ -7,22 +9,23 @@ same command resumes: finished trials and rows are kept, a dead worker's trial i
 
 from __future__ import annotations
 
-import importlib
 import logging
-import math
 import os
 import subprocess
 import sys
 import time
 import warnings
 from argparse import Namespace
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import optuna
+import torch
 from lightning.pytorch import Callback, Trainer, seed_everything
 from optuna.trial import TrialState
 
-from decomp.curves.config import READERS, Cell, CurveConfig, load_config
+from decomp.curves.config import INT_PARAMS, Cell, CurveConfig, load_config, reader_class
+from decomp.curves.preflight import check_run_dir
 from decomp.curves.rows import append_row, build_row, claim, done_ids, results_path
 from decomp.curves.study import (
     WORKER_ATTR,
@@ -35,7 +38,9 @@ from decomp.curves.study import (
     study_name,
     worker_id,
 )
+from decomp.curves.training import fit
 from decomp.errors import ConfigError
+from decomp.precision import resolve_precision, worker_threads
 
 POLL_S = 1.0
 
@@ -45,45 +50,36 @@ class PruningCallback(Callback):
 
     def __init__(self, trial: optuna.Trial, metric: str) -> None:
         self.trial, self.metric = trial, metric
-        self.last: float | None = None
-        self.last_step = -1
 
     def on_validation_end(self, trainer: Trainer, module) -> None:
         if trainer.sanity_checking or self.metric not in trainer.callback_metrics:
             return
-        self.last, self.last_step = float(trainer.callback_metrics[self.metric]), trainer.global_step
-        self.trial.report(self.last, step=trainer.global_step)
+        value = float(trainer.callback_metrics[self.metric])
+        self.trial.report(value, step=trainer.global_step)
         if self.trial.should_prune():
-            raise optuna.TrialPruned(f"{self.metric}={self.last:.2f} at step {trainer.global_step}")
+            raise optuna.TrialPruned(f"{self.metric}={value:.2f} at step {trainer.global_step}")
 
 
-def _data_module(config: CurveConfig, cell: Cell, batch_size: int, tuning: bool):
+def _data_module(config: CurveConfig, cell: Cell, batch_size: int, validation: bool):
     from decomp.data.module import DecompDataModule
 
     dm = DecompDataModule(dataset=config.dataset, **config.data, k=cell.k, fold=cell.fold,
                           subset_seed=cell.subset_seed, batch_size=batch_size,
-                          val_fraction=config.val_fraction if tuning else 0.0)
+                          val_fraction=config.val_fraction if validation else 0.0)
     dm.setup()
     return dm
 
 
 def _reader(config: CurveConfig, cell: Cell, params: dict, seed: int):
-    module_name, _, cls = READERS[cell.reader].rpartition(".")
-    reader_cls = getattr(importlib.import_module(module_name), cls)
     seed_everything(seed, verbose=False)
     extra = {k: params[k] for k in ("lr", "weight_decay", "warmup_ratio") if k in params}
-    return reader_cls(**config.readers[cell.reader], **extra, strategy=cell.strategy.name,
-                      strategy_options=cell.strategy.options or None, seed=seed)
-
-
-def step_budget(config: CurveConfig, epochs: int, steps_per_epoch: int) -> int:
-    """The tuned epochs, raised to the floor max(min_epochs epochs, min_steps), capped by max_steps."""
-    steps = max(epochs * steps_per_epoch, config.min_epochs * steps_per_epoch, config.min_steps, 1)
-    return min(steps, config.max_steps) if config.max_steps else steps
+    return reader_class(cell.reader)(**config.readers[cell.reader], **extra, strategy=cell.strategy.name,
+                                     strategy_options=cell.strategy.options or None, seed=seed)
 
 
 def _trainer(config: CurveConfig, max_steps: int, callbacks: list, val_every: int | None = None) -> Trainer:
-    options = {"accelerator": "auto", "devices": 1, "precision": "32-true", **config.trainer}
+    options = {"accelerator": "auto", "devices": 1, "precision": "auto", **config.trainer}
+    options["precision"] = resolve_precision(options["precision"], options["accelerator"])  # auto: bf16 if native
     return Trainer(max_steps=max_steps, max_epochs=-1, logger=False, enable_checkpointing=False,
                    enable_progress_bar=False, enable_model_summary=False, num_sanity_val_steps=0,
                    check_val_every_n_epoch=None if val_every else 1, val_check_interval=val_every,
@@ -96,7 +92,7 @@ def suggest(trial: optuna.Trial, space: dict) -> dict:
         if isinstance(spec, list):
             params[name] = trial.suggest_categorical(name, spec)
         elif isinstance(spec, dict):
-            is_int = name in ("batch_size", "epochs")
+            is_int = name in INT_PARAMS
             suggest_fn = trial.suggest_int if is_int else trial.suggest_float
             cast = int if is_int else float
             step = spec.get("step")
@@ -107,21 +103,27 @@ def suggest(trial: optuna.Trial, space: dict) -> dict:
     return params
 
 
+def train_cell(config: CurveConfig, cell: Cell, params: dict, seed: int, validation: bool, callbacks: tuple = ()):
+    """Build the cell's data and reader with `params` and train under the budget: (data module, reader,
+    budget record, validation tracker or None)."""
+    dm = _data_module(config, cell, params["batch_size"], validation)
+    reader = _reader(config, cell, params, seed)
+    dm.use_training_data(reader.training_data())  # one training-data path with `decomp fit`
+    loader = dm.train_dataloader()
+    budget, tracker = fit(config.budget, config.metric, lambda *a, **kw: _trainer(config, *a, **kw), reader, loader,
+                          dm.val_dataloader() if validation else None, params.get("epochs"), callbacks)
+    return dm, reader, budget, tracker
+
+
 def objective(config: CurveConfig, cell: Cell):
     def run(trial: optuna.Trial) -> float:
         trial.set_user_attr(WORKER_ATTR, worker_id())
         params = suggest(trial, config.space)
-        dm = _data_module(config, cell, params["batch_size"], tuning=True)
-        reader = _reader(config, cell, params, config.training_seeds[0])
-        loader = reader.training_loader(dm.fit_set, params["batch_size"])
-        max_steps = step_budget(config, params["epochs"], len(loader))
-        trial.set_user_attr("max_steps", max_steps)
-        pruning = PruningCallback(trial, config.metric)
-        trainer = _trainer(config, max_steps, [pruning], val_every=max(1, math.ceil(max_steps / config.reports)))
-        trainer.fit(reader, loader, dm.val_dataloader())
-        if pruning.last_step != trainer.global_step:  # the last report came before the end of training
-            trainer.validate(reader, dm.val_dataloader(), verbose=False)
-        return float(trainer.callback_metrics[config.metric])
+        _, _, budget, tracker = train_cell(config, cell, params, config.training_seeds[0], validation=True,
+                                           callbacks=(PruningCallback(trial, config.metric),))
+        trial.set_user_attr("budget", budget)
+        # A converged fit keeps its best validated weights: that is the score of what it trained.
+        return tracker.best if config.budget.patience else tracker.last
     return run
 
 
@@ -146,32 +148,98 @@ def tune(storage, config: CurveConfig, cell: Cell) -> optuna.Study:
     return study
 
 
+def _strategy_class(cell: Cell) -> type:
+    from decomp.strategies import REGISTRY
+
+    return REGISTRY[cell.strategy.name]
+
+
+def trains(cell: Cell) -> bool:
+    """Whether the cell fine-tunes a reader (and so is tuned): not the prior, size 0 or an in-context reader."""
+    return (getattr(_strategy_class(cell), "needs_reader", True) and cell.k != 0
+            and not getattr(reader_class(cell.reader), "in_context", False))
+
+
+@dataclass
+class Outcome:
+    """What one evaluated (cell, training seed) gives the row."""
+
+    dm: object
+    strategy: dict
+    records: list[dict]
+    metrics: dict
+    learner: str
+    reader_args: dict = field(default_factory=dict)
+    budget: dict | None = None
+    n_demonstrations: int | None = None
+    precision: str | None = None
+
+
+def _evaluate_prior(config: CurveConfig, cell: Cell) -> Outcome:
+    """A strategy without a reader (`prior`): fit on the training subset, answer the evaluation set."""
+    from decomp.readers.scoring import prediction_record
+    from decomp.strategies import get_strategy
+
+    dm = _data_module(config, cell, 1, validation=False)
+    strategy = get_strategy(cell.strategy.name, **cell.strategy.options)
+    strategy.fit(dm.fit_set)
+    predictions = {p.example_id: p for p in strategy.predict(dm.eval_set)}
+    records = [prediction_record(e, predictions[e.id]) for e in dm.eval_set]
+    metrics = {f"test_{m}": 100 * sum(r[m] for r in records) / len(records) for m in ("em", "f1")}
+    return Outcome(dm, strategy.describe(), records, metrics, learner="none")
+
+
+def _evaluate_reader(config: CurveConfig, cell: Cell, params: dict, seed: int) -> Outcome:
+    """Fine-tune the reader under the budget (an in-context reader gets the subset as demonstrations;
+    size 0 evaluates the starting model), then test it."""
+    budget = n_demo = None
+    if getattr(reader_class(cell.reader), "in_context", False):
+        dm = _data_module(config, cell, params["batch_size"], validation=False)
+        reader = _reader(config, cell, params, seed)
+        n_demo = reader.set_demonstrations(list(dm.fit_set))
+    elif cell.k == 0:
+        dm = _data_module(config, cell, params["batch_size"], validation=False)
+        reader = _reader(config, cell, params, seed)
+        budget = {"kind": config.budget.kind, "min_steps": 0, "max_steps": 0, "steps_trained": 0,
+                  "stop_reason": "zero-shot", "patience": None}
+    else:
+        dm, reader, budget, _ = train_cell(config, cell, params, seed, validation=config.budget.kind == "converged")
+    trainer = _trainer(config, -1, [])
+    trainer.test(reader, dm.test_dataloader(), verbose=False)
+    metrics = {k: float(v) for k, v in trainer.callback_metrics.items() if k.startswith("test_")}
+    return Outcome(dm, reader.strategy.describe(), reader.predictions["test"], metrics,
+                   learner="in-context" if n_demo is not None else "finetune", reader_args=dict(reader.hparams),
+                   budget=budget, n_demonstrations=n_demo, precision=str(trainer.precision))
+
+
+def _trials(study: optuna.Study | None) -> list[dict]:
+    return [{"number": t.number, "state": t.state.name, "params": t.params, "value": t.value,
+             "budget": t.user_attrs.get("budget")} for t in (study.get_trials(deepcopy=False) if study else [])]
+
+
 def retrain_and_test(config: CurveConfig, cell: Cell, study: optuna.Study | None, seed: int, run_id: str,
                      config_hash: str) -> dict:
-    """Train with the best trial's setting (the fixed space when the curve is not tuned) and test."""
-    from decomp.lightning_cli import per_operator
+    """Train with the best trial's setting (the fixed space when the cell is not tuned), test, build the row."""
+    from decomp.metrics.breakdown import per_operator
 
     start = time.time()
-    params = {**{k: v for k, v in config.space.items() if not isinstance(v, list | dict)},
-              **(study.best_trial.params if study is not None else {})}
-    dm = _data_module(config, cell, params["batch_size"], tuning=False)
-    reader = _reader(config, cell, params, seed)
-    loader = reader.training_loader(dm.fit_set, params["batch_size"])
-    max_steps = step_budget(config, params["epochs"], len(loader))
-    trainer = _trainer(config, max_steps, [])
-    trainer.fit(reader, loader)
-    trainer.test(reader, dm.test_dataloader(), verbose=False)
-    records = reader.predictions["test"]
-    metrics = {k: float(v) for k, v in trainer.callback_metrics.items() if k.startswith("test_")}
-    ops = {e.id: e.operators for e in dm.eval_set}
-    meta = {e.id: {"answer_type": e.answer_type, "question_type": e.question_type, "operators": list(e.operators)}
-            for e in dm.eval_set}
+    if getattr(_strategy_class(cell), "needs_reader", True):
+        params = {**{k: v for k, v in config.space.items() if not isinstance(v, list | dict)},
+                  **(study.best_trial.params if study is not None else {})}
+        out = _evaluate_reader(config, cell, params, seed)
+    else:
+        params, out = {}, _evaluate_prior(config, cell)
+    if out.budget:
+        params["max_steps"] = out.budget["steps_trained"]
+    best = {"number": study.best_trial.number, "value": study.best_value} if study is not None else None
     return build_row(
-        run_id=run_id, config=config, cell=cell, seed=seed, study=study, study_name=study_name(config, cell),
-        data=dm.describe(),
-        strategy=reader.strategy.describe(), reader=dict(reader.hparams), params={**params, "max_steps": max_steps},
-        metrics=metrics, per_operator=per_operator(records, ops), records=records,
-        run_time_s=time.time() - start, config_hash=config_hash, example_meta=meta)
+        run_id=run_id, config=config, cell=cell, seed=seed, trials=_trials(study), best=best,
+        search=config.search if study is not None else "fixed", data=out.dm.describe(), strategy=out.strategy,
+        reader=out.reader_args, params=params, metrics=out.metrics,
+        per_operator=per_operator(out.records, {e.id: e.operators for e in out.dm.eval_set}), records=out.records,
+        examples=out.dm.eval_set, run_time_s=time.time() - start, config_hash=config_hash,
+        study_name=study_name(config, cell), budget=out.budget, learner=out.learner,
+        n_demonstrations=out.n_demonstrations, precision=out.precision)
 
 
 def run_worker(config: CurveConfig, storage_url: str, run_dir: Path, on_row=None) -> None:
@@ -184,7 +252,7 @@ def run_worker(config: CurveConfig, storage_url: str, run_dir: Path, on_row=None
             ids = {seed: f"{study_name(config, cell)}/seed={seed}" for seed in config.training_seeds}
             if set(ids.values()) <= done_ids(path):
                 continue
-            study = tune(storage, config, cell) if config.n_trials else None
+            study = tune(storage, config, cell) if config.n_trials and trains(cell) else None
             for seed, run_id in ids.items():
                 with claim(run_dir, run_id) as mine:
                     if not mine:
@@ -218,13 +286,14 @@ def run_curve(args: Namespace) -> int:
     from decomp.curves.progress import CurveProgress
 
     _quiet()
+    torch.set_num_threads(worker_threads())  # one worker uses every core; spawned workers get their share
     config = load_config(args.config)
     run_dir = Path(args.run_dir or config.run_dir)
     workers = args.workers
     if workers < 1:
         raise ConfigError(f"--workers must be at least 1, got {workers}")
     url = args.storage or default_storage(run_dir, workers)
-    run_dir.mkdir(parents=True, exist_ok=True)
+    check_run_dir(run_dir, url)  # before any training: an unwritable path is an error now, not after a cell
     if args.worker:
         run_worker(config, url, run_dir)
         return 0
@@ -242,7 +311,8 @@ def run_curve(args: Namespace) -> int:
 def _spawn(args: Namespace, url: str, run_dir: Path, workers: int, progress) -> None:
     command = [sys.executable, "-m", "decomp.cli", "curve", "--config", str(args.config), "--storage", url,
                "--run-dir", str(run_dir), "--worker"]
-    procs = [subprocess.Popen(command) for _ in range(workers)]
+    env = {**os.environ, "OMP_NUM_THREADS": str(worker_threads(workers))}  # the cores shared out, not each all
+    procs = [subprocess.Popen(command, env=env) for _ in range(workers)]
     while any(p.poll() is None for p in procs):
         progress.refresh()
         time.sleep(POLL_S)

@@ -7,12 +7,16 @@ several workers can share a cell or spread over cells without coordination beyon
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
+import importlib.util
 import json
 import os
 import socket
 import time
 import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 
@@ -41,6 +45,41 @@ def default_storage(run_dir: Path, workers: int) -> str:
     return f"sqlite:///{run_dir / 'optuna.db'}" if workers == 1 else f"journal:{run_dir / 'optuna.journal'}"
 
 
+def driver_url(url: str) -> str:
+    """`postgresql://` means psycopg 3 to SQLAlchemy 2.1; with only psycopg2 installed, name psycopg2."""
+    if url.startswith("postgresql://") and importlib.util.find_spec("psycopg") is None \
+            and importlib.util.find_spec("psycopg2") is not None:
+        return "postgresql+psycopg2://" + url.removeprefix("postgresql://")
+    return url
+
+
+SCHEMA_LOCK = 0x6465636F6D70  # "decomp": the PostgreSQL advisory lock held while a worker opens the storage
+
+
+@contextmanager
+def _first_open_lock(url: str) -> Iterator[None]:
+    """Serialise opening an RDB storage across processes: opening creates the schema, and two processes doing
+    it at once collide (PostgreSQL: `CREATE TYPE studydirection`; SQLite: `alembic_version.version_num`)."""
+    if url.startswith("sqlite:///"):
+        folder = os.open(Path(url.removeprefix("sqlite:///")).parent, os.O_RDONLY)
+        try:
+            fcntl.flock(folder, fcntl.LOCK_EX)  # released when closed, or when the process dies
+            yield
+        finally:
+            os.close(folder)
+        return
+    import sqlalchemy
+    from sqlalchemy.pool import NullPool
+
+    engine = sqlalchemy.create_engine(url, poolclass=NullPool)
+    try:
+        with engine.connect() as connection:  # a session-level lock: the server drops it with the connection
+            connection.execute(sqlalchemy.text("SELECT pg_advisory_lock(:key)"), {"key": SCHEMA_LOCK})
+            yield
+    finally:
+        engine.dispose()
+
+
 def open_storage(url: str, config: CurveConfig, workers: int = 1) -> optuna.storages.BaseStorage:
     """Open (creating the schema of) an Optuna storage:
     `sqlite:///FILE`, `postgresql[+driver]://...` or `journal:FILE` (Optuna's journal file storage)."""
@@ -64,18 +103,23 @@ def open_storage(url: str, config: CurveConfig, workers: int = 1) -> optuna.stor
                           "or journal:FILE")
     warnings.filterwarnings("ignore", category=optuna.exceptions.ExperimentalWarning)  # heartbeat is "experimental"
     try:
-        return optuna.storages.RDBStorage(url, engine_kwargs=kwargs, heartbeat_interval=config.heartbeat_interval,
-                                          grace_period=config.grace_period,
-                                          heartbeat_stale_trial_callback=RetryHeartbeatStaleTrialCallback(config.max_retry))
+        with _first_open_lock(driver_url(url)):
+            return optuna.storages.RDBStorage(
+                driver_url(url), engine_kwargs=kwargs, heartbeat_interval=config.heartbeat_interval,
+                grace_period=config.grace_period,
+                heartbeat_stale_trial_callback=RetryHeartbeatStaleTrialCallback(config.max_retry))
     except Exception as exc:  # sqlalchemy/driver errors: name the storage, not a 40-line traceback
         raise ConfigError(f"cannot open Optuna storage {url!r}: {type(exc).__name__}: "
                           f"{str(exc).splitlines()[0] if str(exc) else ''}") from None
 
 
-def sampler(config: CurveConfig, cell: Cell) -> optuna.samplers.TPESampler:
+def sampler(config: CurveConfig, cell: Cell) -> optuna.samplers.BaseSampler:
     # Seeded per cell, so a cell's suggestions do not depend on which worker or order ran the others.
+    # `config.search` says random when every trial would be one of TPE's random startup trials.
     seed = int(hashlib.sha256(f"{config.sampler_seed}:{cell.key}".encode()).hexdigest()[:8], 16)
-    return optuna.samplers.TPESampler(seed=seed, n_startup_trials=min(config.n_trials, 4))
+    if config.search == "random":
+        return optuna.samplers.RandomSampler(seed=seed)
+    return optuna.samplers.TPESampler(seed=seed, n_startup_trials=config.startup_trials)
 
 
 def load_study(storage: optuna.storages.BaseStorage, config: CurveConfig, cell: Cell) -> optuna.Study:

@@ -1,12 +1,20 @@
-"""The datasets a run can name, each giving a gold-decomposed pool and a `deployed` evaluation set.
+"""The datasets a run can name: a registry discovered from `decomp/data/dataset_*.py`, and their common base.
 
-A new dataset is one `Dataset` subclass with `@register_dataset`. Pools are cached as Arrow through
-`datasets`, keyed by the input files' contents, so a second run skips parsing and joining.
+A new dataset is one module `decomp/data/dataset_<name>.py` registering a `Dataset` subclass with
+`@register_dataset`, plus its card `data/<name>.yaml` (see `decomp.data.cards`). Each dataset gives:
+- `pool()`: BREAK dev questions joined to their source, with a gold decomposition (the `gold` protocol);
+- `train_pool()`: BREAK train joined likewise (the `splits` protocol's training side);
+- `deployed()`: questions without gold decompositions sharing no passage with the pool;
+- `silver(protocol side)`: source questions without a BREAK decomposition, for predicted-decomposition training.
+Joined sets are cached as Arrow through `datasets`, keyed by the inputs, so a second run skips the joins.
 """
 
 from __future__ import annotations
 
+import importlib
+import inspect
 import os
+import pkgutil
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -14,13 +22,22 @@ from typing import ClassVar
 
 from decomp.data.cache import cached_examples, file_fingerprint
 from decomp.data.schema import Example
+from decomp.data.sources.break_ import BreakTable
+from decomp.data.sources.locate import FOLDER, HUB, SHARED, Source, break_key, load_break_split, parse_source
 from decomp.errors import ConfigError
 
 DATA_DIR_ENV = "DECOMP_DATA_DIR"
 DATASETS: dict[str, type[Dataset]] = {}
+MIN_JOINED = 0.5  # a configured (official or hub) source must join at least this share of BREAK's questions
 
 
 def register_dataset(cls: type[Dataset]) -> type[Dataset]:
+    """Register `cls` under `cls.name`; a second class of the same name is an error naming both places."""
+    old = DATASETS.get(cls.name)
+    if old is not None and old is not cls and (old.__module__, old.__qualname__) != (cls.__module__, cls.__qualname__):
+        raise ConfigError(f"dataset {cls.name!r} registered twice: {old.__module__}.{old.__qualname__} "
+                          f"({inspect.getsourcefile(old)}) and {cls.__module__}.{cls.__qualname__} "
+                          f"({inspect.getsourcefile(cls)})")
     DATASETS[cls.name] = cls
     return cls
 
@@ -28,7 +45,12 @@ def register_dataset(cls: type[Dataset]) -> type[Dataset]:
 def get_dataset(name: str, **options) -> Dataset:
     if name not in DATASETS:
         raise ConfigError(f"unknown dataset {name!r}; known: {', '.join(sorted(DATASETS))}")
-    return DATASETS[name](**options)
+    cls = DATASETS[name]
+    accepted = set(inspect.signature(cls.__init__).parameters) - {"self"}
+    unknown = sorted(k for k, v in options.items() if k not in accepted and v is not None)
+    if unknown:
+        raise ConfigError(f"dataset {name!r} takes no option(s) {unknown}; it takes {sorted(accepted)}")
+    return cls(**{k: v for k, v in options.items() if k in accepted and v is not None})  # None: the default
 
 
 def resolve_data_dir(data_dir: str | Path | None = None) -> Path:
@@ -55,32 +77,91 @@ class JoinSummary:
     pool: int = 0  # joined with a usable gold decomposition
 
 
+def check_join(label: str, joined: int, total: int, source: Source, expected: str) -> None:
+    """A configured source that joins fewer than half of BREAK's questions is the wrong file, not a small set."""
+    if source.kind != SHARED and total and joined < MIN_JOINED * total:
+        raise ConfigError(f"{label}: only {joined:,} of {total:,} BREAK questions joined to {source.option}="
+                          f"{source.describe()} (expected at least {MIN_JOINED:.0%}: {expected})")
+
+
 class Dataset(ABC):
+    """Base of the registered datasets. `source` names where the questions come from (`shared`, `hub` or a
+    folder of the official files), `break_source` where BREAK comes from (`shared`, `hub` or a folder in the
+    official layout), `break_config` which BREAK annotation (`QDMR-high-level` or `QDMR`)."""
+
     name: ClassVar[str]
     metric: ClassVar[str]  # "drop" or "hotpot"
 
-    def __init__(self, data_dir: str | Path | None = None, lenient: bool = True) -> None:
+    def __init__(self, data_dir: str | Path | None = None, lenient: bool = True, source: str | None = None,
+                 break_source: str | None = None, break_config: str = "QDMR-high-level") -> None:
         # Lenient: malformed BREAK decompositions are counted and reported (stats), not fatal.
-        self._data_dir, self.lenient = data_dir, lenient
+        self._data_dir, self.lenient, self.break_config = data_dir, lenient, break_config
+        self.source = parse_source(source, "source")
+        self.break_source = parse_source(break_source, "break_source")
+        self._memo: dict = {}  # loaded files and joins, shared by the sets built from them
+        self.cache_dir: Path | None = None  # None: $DECOMP_CACHE_DIR or ~/.cache/decomp (`data prepare`: data/cache)
 
     @property
-    def data_dir(self) -> Path:
-        return resolve_data_dir(self._data_dir)
+    def data_dir(self) -> Path | None:
+        """The shared layout's folder; None when neither source uses it."""
+        if SHARED in (self.source.kind, self.break_source.kind):
+            return resolve_data_dir(self._data_dir)
+        return None
 
-    def _cached(self, part: str, files: list[Path], build) -> list[Example]:
+    def sources(self) -> dict[str, str]:
+        """What `describe()` and result rows record about where the data came from."""
+        return {"source": self.source.describe(), "break_source": self.break_source.describe(),
+                "break_config": self.break_config}
+
+    def break_table(self, split: str) -> BreakTable:
+        """One BREAK split from the configured BREAK source (checked: its split column must say `split`)."""
+        if ("break", split) not in self._memo:
+            data_dir = self.data_dir if self.break_source.kind == SHARED else None
+            self._memo["break", split] = load_break_split(self.break_source, data_dir, self.break_config, split,
+                                                          self.lenient)
+        return self._memo["break", split]
+
+    def break_inputs(self, *splits: str) -> list[str]:
+        """The BREAK inputs of `splits` for a cache key (`hub:` names for the hub)."""
+        data_dir = self.data_dir if self.break_source.kind == SHARED else None
+        hub = "hub:" if self.break_source.kind == HUB else ""
+        return [hub + break_key(self.break_source, data_dir, self.break_config, s) for s in splits]
+
+    def _cached(self, part: str, inputs: list[Path | str], build) -> list[Example]:
+        """`build()` cached under the fingerprint of the input files (hub names are keyed by name)."""
+        files = [Path(p) for p in inputs if not str(p).startswith("hub:")]
         missing = [str(f) for f in files if not f.exists()]
         if missing:
             raise ConfigError(f"{self.name}: missing data file(s) {missing}")
-        key = {"files": file_fingerprint(files), "lenient": self.lenient}
-        return cached_examples(f"{self.name}-{part}", key, build)
+        key = {"files": file_fingerprint(files), "hub": sorted(str(p) for p in inputs if str(p).startswith("hub:")),
+               "lenient": self.lenient, "break_config": self.break_config, "sources": self.sources()}
+        return cached_examples(f"{self.name}-{part}", key, build, cache_dir=self.cache_dir)
+
+    def finish(self, examples: list[Example]) -> list[Example]:
+        """A last, uncached transformation of every set handed out (HotpotQA's context setting)."""
+        return examples
+
+    def describe(self) -> dict:
+        """Dataset options a result row records (besides the sources)."""
+        return {}
 
     @abstractmethod
     def pool(self) -> list[Example]:
-        """Questions with a gold decomposition, context and answers: the `gold` protocol's pool."""
+        """BREAK dev questions with a gold decomposition, context and answers: the `gold` protocol's pool
+        and the `splits` protocol's evaluation set."""
+
+    def train_pool(self) -> list[Example]:
+        """BREAK train questions joined likewise: the `splits` protocol's training side."""
+        raise ConfigError(f"dataset {self.name!r} has no BREAK train split")
 
     @abstractmethod
     def deployed(self) -> list[Example]:
         """Questions without gold decompositions that share no passage with the pool."""
+
+    def silver(self, side: str) -> list[Example]:
+        """Source questions of `side` ("train" or "dev") that BREAK does not decompose: candidates for
+        training on predicted decompositions."""
+        raise ConfigError(f"dataset {self.name!r} has no questions beyond its gold-decomposed ones")
 
     @abstractmethod
     def summaries(self) -> list[JoinSummary]:
@@ -91,109 +172,18 @@ class Dataset(ABC):
         return []
 
 
-def _break(data_dir: Path, config: str, split: str, lenient: bool):
-    from decomp.data.sources.break_ import load_break
-
-    return load_break(data_dir / "raw" / "break" / config / f"{split}.csv", lenient=lenient)
-
-
-@register_dataset
-class Drop(Dataset):
-    """BREAK high-level DROP questions joined to the simple-evals DROP dev copy."""
-
-    name = "drop"
-    metric = "drop"
-
-    def _files(self) -> tuple[Path, Path, Path]:
-        d = self.data_dir
-        return (d / "raw" / "break" / "QDMR-high-level" / "dev.csv",
-                d / "raw" / "break" / "QDMR-high-level" / "test.csv",
-                d / "raw" / "drop" / "simple-evals" / "drop_v0_dev.jsonl.gz")
-
-    def _joins(self):
-        from decomp.data.join_drop import join_break_drop
-        from decomp.data.sources.drop import load_drop_simple_evals
-
-        drop = load_drop_simple_evals(self._files()[2])
-        tables = [_break(self.data_dir, "QDMR-high-level", s, self.lenient) for s in ("dev", "test")]
-        return drop, *(join_break_drop(t, drop) for t in tables), tables
-
-    def pool(self) -> list[Example]:
-        from decomp.data.sources.drop import passage_key
-
-        # Group by passage text, not section: a few passages recur under two section ids (247 sections,
-        # 244 distinct texts), and folds must never put one passage on both sides.
-        return self._cached("pool", list(self._files()),
-                            lambda: [replace(e, group=passage_key(e.passage))
-                                     for e in self._joins()[1].examples if e.decomposition])
-
-    def deployed(self) -> list[Example]:
-        from decomp.data.join_drop import passage_disjoint
-
-        def build():
-            drop, dev, test, _ = self._joins()
-            groups = passage_disjoint(drop.examples, dev.examples, within=test.examples)
-            return [e for key in sorted(groups) for e in groups[key]]
-
-        return self._cached("deployed", list(self._files()), build)
-
-    def summaries(self) -> list[JoinSummary]:
-        _, dev, test, tables = self._joins()
-        return [JoinSummary(j.report.break_file, j.report.total, j.report.joined, dict(j.report.status),
-                            t.problems("DROP"), sum(1 for e in j.examples if e.decomposition))
-                for j, t in zip((dev, test), tables, strict=True)]
+def discover() -> dict[str, type[Dataset]]:
+    """Import every `decomp/data/dataset_*.py` (each registers its classes): a new dataset is one file."""
+    package = importlib.import_module("decomp.data")
+    for info in sorted(pkgutil.iter_modules(package.__path__), key=lambda m: m.name):
+        if info.name.startswith("dataset_"):
+            importlib.import_module(f"decomp.data.{info.name}")
+    return DATASETS
 
 
-@register_dataset
-class HotpotQA(Dataset):
-    """BREAK high-level HOTPOT questions joined to every HotpotQA distractor copy in raw/hotpotqa."""
+__all__ = ["DATASETS", "FOLDER", "HUB", "SHARED", "Dataset", "JoinSummary", "check_join", "discover",
+           "get_dataset", "register_dataset", "resolve_data_dir"]
 
-    name = "hotpotqa"
-    metric = "hotpot"
-
-    def _files(self) -> list[Path]:
-        d = self.data_dir
-        return [d / "raw" / "break" / "QDMR-high-level" / f"{s}.csv" for s in ("dev", "test")] + \
-            sorted(p for p in (d / "raw" / "hotpotqa").rglob("*") if p.is_file() and not p.name.startswith("."))
-
-    def _joins(self):
-        from decomp.data.join_hotpotqa import join_hotpotqa
-        from decomp.data.sources.hotpotqa import load_hotpotqa_dir
-
-        union = load_hotpotqa_dir(self.data_dir / "raw" / "hotpotqa", lenient=self.lenient)
-        tables = [_break(self.data_dir, "QDMR-high-level", s, self.lenient) for s in ("dev", "test")]
-        return union, [(*join_hotpotqa(t, union.examples), t) for t in tables]
-
-    def pool(self) -> list[Example]:
-        return self._cached("pool", self._files(),
-                            lambda: [e for e in self._joins()[1][0][0] if e.decomposition])  # dev join's examples
-
-    def deployed(self) -> list[Example]:
-        from decomp.data.join_hotpotqa import deployed_set
-
-        def build():
-            union, ((pool, _, _), _) = self._joins()
-            return deployed_set(union.examples, pool)
-
-        return self._cached("deployed", self._files(), build)
-
-    def summaries(self) -> list[JoinSummary]:
-        union, joins = self._joins()
-        out = []
-        for examples, r, table in joins:
-            statuses = {"matched_by_id": r.by_id, "matched_by_question": r.by_question,
-                        "no_context_found": r.unjoined}
-            path = Path(r.break_file)
-            out.append(JoinSummary(f"{path.parent.name}/{path.stem}", r.total, r.joined, statuses,
-                                   table.problems("HOTPOT"),
-                                   sum(1 for e in examples if e.decomposition)))
-        return out
-
-    def notes(self) -> list[str]:
-        union = self._joins()[0]
-        return [f"raw/hotpotqa: {union.rows:,} rows in {len(union.tables)} files -> {len(union.examples):,} "
-                f"distinct questions ({union.duplicates:,} duplicates merged, {len(union.skipped):,} skipped)",
-                *union.skipped]
 
 
 @register_dataset
@@ -221,6 +211,9 @@ class Synthetic(Dataset):
             raise ConfigError(f"synthetic config: {exc}") from None
         return generate(n, seed=seed, config=config)
 
+    def sources(self) -> dict[str, str]:
+        return {"source": "generated", "break_source": "generated", "break_config": "generated"}
+
     def pool(self) -> list[Example]:
         return self._generate(self.n, self.seed, (0.0, 0.5))
 
@@ -233,3 +226,6 @@ class Synthetic(Dataset):
 
     def notes(self) -> list[str]:
         return [f"generated: n={self.n}, seed={self.seed}, config={self.config or 'defaults'}"]
+
+
+discover()

@@ -3,6 +3,7 @@
 - `gold`: the gold-decomposed pool is split by passage group into K seeded folds; fold f is evaluated
   and training subsets come from the other folds, so over all folds every pool question is scored once.
 - `deployed`: train on the whole pool; evaluate on questions sharing no passage with it.
+- `splits` (the reference study's): train on BREAK train joined to its source, evaluate on BREAK dev joined.
 Subsets are nested (the k=50 draw lies inside the k=100 draw for the same subset seed) and independent
 of the strategy, so strategy differences at one (k, seed) are paired.
 """
@@ -17,7 +18,8 @@ from dataclasses import dataclass
 from decomp.data.schema import Example
 from decomp.errors import ConfigError
 
-PROTOCOLS = {"gold": "gold-v1", "deployed": "deployed-v1"}  # name -> version recorded in result rows
+# name -> version recorded in result rows
+PROTOCOLS = {"gold": "gold-v1", "deployed": "deployed-v1", "splits": "splits-v1"}
 ALL = "all"
 
 
@@ -71,35 +73,52 @@ def gold_split(pool: Sequence[Example], fold: int, n_folds: int = 5, seed: int =
     return Split("gold", fold, train, held)
 
 
+def check_disjoint(train: Sequence[Example], eval_set: Sequence[Example], what: str) -> None:
+    """No evaluation question or passage on the training side: ConfigError naming a few that are."""
+    # Groups of different sources may use different keys (section id vs passage hash): check both, and ids.
+    shared = {f"group {g}" for g in {e.group for e in train} & {e.group for e in eval_set}}
+    shared |= {f"passage {p[:40]!r}..." for p in {e.passage for e in train} & {e.passage for e in eval_set}}
+    shared |= {f"question {i}" for i in {e.id for e in train} & {e.id for e in eval_set}}
+    if shared:
+        raise ConfigError(f"{what}: the training side shares {len(shared)} question(s)/passage(s) with the "
+                          f"evaluation set, e.g. {sorted(shared)[:3]}")
+
+
 def deployed_split(pool: Sequence[Example], eval_set: Sequence[Example]) -> Split:
     """Train on the pool, evaluate on questions whose passages the pool never saw."""
-    # Groups of different sources may use different keys (section id vs passage hash): check both.
-    shared = {e.group for e in pool} & {e.group for e in eval_set}
-    same_text = {e.passage for e in pool} & {e.passage for e in eval_set}
-    shared |= {f"passage {p[:40]!r}..." for p in same_text}
-    if shared:
-        raise ConfigError(f"deployed evaluation shares {len(shared)} passage(s) with the pool, "
-                          f"e.g. {sorted(shared)[:3]}")
+    check_disjoint(pool, eval_set, "deployed protocol")
     return Split("deployed", None, list(pool), list(eval_set))
 
 
+def splits_split(train: Sequence[Example], eval_set: Sequence[Example]) -> Split:
+    """The reference study's protocol: BREAK train (joined) for training, BREAK dev (joined) for evaluation."""
+    check_disjoint(train, eval_set, "splits protocol")
+    return Split("splits", None, list(train), list(eval_set))
+
+
 def parse_size(k: int | str) -> int | str:
-    """A training size: a positive number of questions, or 'all'."""
+    """A training size: a number of questions (0: the zero-shot point, no training), or 'all'."""
     if isinstance(k, str) and k.strip().lower() == ALL:
         return ALL
     try:
         value = int(k)
     except (TypeError, ValueError):
-        raise ConfigError(f"training size must be a positive integer or 'all', got {k!r}") from None
-    if value < 1:
-        raise ConfigError(f"training size must be positive, got {k!r}")
+        raise ConfigError(f"training size must be a non-negative integer or 'all', got {k!r}") from None
+    if value < 0 or isinstance(k, bool):
+        raise ConfigError(f"training size must be a non-negative integer or 'all', got {k!r}")
     return value
 
 
-def nested_subset(train: Sequence[Example], k: int | str, subset_seed: int) -> list[Example]:
-    """The first k questions of a seeded order of the training side (so smaller k nest in larger)."""
+def nested_subset(train: Sequence[Example], k: int | str, subset_seed: int,
+                  extension: Sequence[Example] = ()) -> list[Example]:
+    """The first k questions of a seeded order of the training side (so smaller k nest in larger).
+
+    `extension` (questions with predicted decompositions) follows every gold question in its own seeded
+    order: sizes up to the gold side draw exactly what a gold-only curve draws, larger ones go past it.
+    """
     size = parse_size(k)
-    ordered = sorted(train, key=lambda e: _rank(subset_seed, e.id))
+    ordered = [*sorted(train, key=lambda e: _rank(subset_seed, e.id)),
+               *sorted(extension, key=lambda e: _rank(subset_seed, e.id))]
     if size == ALL:
         return ordered
     if size > len(ordered):

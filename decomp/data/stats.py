@@ -6,8 +6,10 @@ from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
 
+from decomp.data.cards import card_lines, check_registry
 from decomp.data.datasets import DATASETS, get_dataset
 from decomp.data.schema import Example
+from decomp.errors import ConfigError
 
 
 def histogram(counter: Counter, by_key: bool = False, width: int = 110) -> str:
@@ -38,13 +40,18 @@ def pool_lines(examples: Sequence[Example]) -> list[str]:
 
 def dataset_lines(name: str, **options) -> list[str]:
     dataset = get_dataset(name, **options)
-    lines = [f"== {name}"]
+    lines = [f"== {name}", *card_lines(name),
+             "  configured: " + ", ".join(f"{k}={v}" for k, v in {**dataset.sources(), **dataset.describe()}.items())]
     for s in dataset.summaries():
         statuses = ", ".join(f"{k} {v:,}" for k, v in sorted(s.statuses.items()))
         lines.append(f"  {s.label}: {s.joined:,}/{s.total:,} joined, {s.total - s.joined:,} unjoined "
                      f"({statuses}); gold-decomposed pool {s.pool:,}")
         lines.extend(f"    skipped/invalid: {problem}" for problem in s.invalid)
     lines.extend(f"  {note}" for note in dataset.notes())
+    if any(s.label.endswith("/train") for s in dataset.summaries()):
+        train = dataset.train_pool()
+        lines.append(f"  BREAK-train pool (the splits protocol's training side): {len(train):,} questions on "
+                     f"{len({e.group for e in train}):,} passage groups")
     pool, deployed = dataset.pool(), dataset.deployed()
     lines.append(f"  gold pool: {len(pool):,} questions")
     lines.extend(pool_lines(pool))
@@ -55,7 +62,14 @@ def dataset_lines(name: str, **options) -> list[str]:
 
 
 def print_stats(which: str = "all", data_dir: str | Path | None = None, lenient: bool = True,
-                n_synthetic: int = 1000) -> None:
+                n_synthetic: int = 1000, **sources) -> None:
+    """Print every carded dataset (or one); `sources` (source, break_source, context, ...) need one dataset."""
+    check_registry(DATASETS)
+    if which != "all" and which not in DATASETS:
+        raise ConfigError(f"unknown dataset {which!r}; the cards declare: {', '.join(sorted(DATASETS))}")
+    given = {k: v for k, v in sources.items() if v is not None}
+    if given and which in ("all", "synthetic"):
+        raise ConfigError(f"--{next(iter(given)).replace('_', '-')} needs --dataset drop or hotpotqa")
     for name in sorted(DATASETS) if which == "all" else [which]:
-        options = {"n": n_synthetic} if name == "synthetic" else {"data_dir": data_dir, "lenient": lenient}
+        options = {"n": n_synthetic} if name == "synthetic" else {"data_dir": data_dir, "lenient": lenient, **given}
         print("\n".join(dataset_lines(name, **options)), flush=True)

@@ -17,12 +17,10 @@ from pathlib import Path
 import lightning as L
 from torch.utils.data import DataLoader
 
-from decomp.data.datasets import get_dataset, resolve_data_dir
+from decomp.data.datasets import DATASETS, get_dataset, resolve_data_dir
 from decomp.data.protocols import gold_split
 from decomp.data.sources.break_ import BreakRow, load_break
 from decomp.errors import ConfigError
-
-READER_DATASETS = ("drop", "hotpotqa")
 
 
 def _key(question: str) -> str:
@@ -39,9 +37,10 @@ class BreakSplit:
 
 def held_out(fold: int | None, n_folds: int = 5, seed: int = 0,
              data_dir: str | Path | None = None) -> tuple[set[str], set[str]]:
-    """Ids and normalised question texts a decomposer for `fold` must not train on."""
+    """Ids and normalised question texts a decomposer for `fold` must not train on: those every registered
+    dataset evaluates readers on (one not drawn from BREAK, such as the generated set, matches no row)."""
     ids, texts = set(), set()
-    for name in READER_DATASETS:
+    for name in DATASETS:
         dataset = get_dataset(name, data_dir=data_dir)
         evaluated = list(dataset.deployed())
         if fold is not None:

@@ -1,6 +1,8 @@
 """The leaderboard: `decomp leaderboard --runs <dir> --out leaderboard/` turns curve result rows (and nothing
-else) into learning curves with confidence bands, paired differences against `none`, the crossover size
-where decomposition stops helping, breakdowns and provenance, as Markdown, HTML, CSV and JSON."""
+else) into learning curves with confidence bands (bootstrapped over seeds, evaluation passages and their
+questions), paired differences against `none` and against the `prior` baseline, the crossover size where
+decomposition stops helping, breakdowns, the executor's answers on count questions and provenance, as
+Markdown, HTML, CSV and JSON."""
 
 from __future__ import annotations
 
@@ -26,10 +28,11 @@ def command_line(args: argparse.Namespace) -> str:
     return shlex.join(words)
 
 
-def _run(args: argparse.Namespace) -> int:
+def build(args: argparse.Namespace):
+    """The board and notes the command line `args` describe, from the rows alone; nothing is written.
+    (The CLI writes them; the committed-report test regenerates `leaderboard/` through the same path.)"""
     from decomp.errors import ConfigError
     from decomp.leaderboard.analysis import analyse
-    from decomp.leaderboard.render import write_report
     from decomp.leaderboard.rows import load_rows
 
     if args.n_boot < 100:
@@ -43,6 +46,13 @@ def _run(args: argparse.Namespace) -> int:
             raise ConfigError(f"--notes {args.notes}: {exc.strerror}") from None
     board = analyse(sorted(rows, key=lambda r: r["run_id"]), command=command_line(args), n_boot=args.n_boot,
                     seed=args.seed)
+    return rows, board, notes
+
+
+def _run(args: argparse.Namespace) -> int:
+    from decomp.leaderboard.render import write_report
+
+    rows, board, notes = build(args)
     written = write_report(board, args.out, notes=notes)
     print(f"{len(rows)} rows -> {len(written)} files in {args.out}")
     for group in board.groups:

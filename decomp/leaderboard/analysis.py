@@ -1,37 +1,31 @@
 """From result rows to the leaderboard's records (decomp.leaderboard.model): learning curves with 95%
-intervals, paired differences against `none`, crossovers, the best strategy per size, breakdowns by kind of
-question and gold-vs-predicted decompositions. A pure function of the rows: same rows, same records.
+intervals, paired differences against `none` and against `prior`, crossovers, the best strategy per size,
+breakdowns by kind of question, executor answers on count questions and gold-vs-predicted decompositions.
+A pure function of the rows: same rows, same records.
 
-Rows are grouped by (dataset, reader, decompositions), where predicted decompositions are told apart by the
-file that held them ("predicted (drop-fold0-minilm.jsonl)"): two decomposers are two panels. A unit is one
-(fold, subset seed, training seed); rows of the same unit and size are paired across strategies, and per-
-example scores pair by example id. A score is the mean over units of the mean over the run's evaluation
-examples, as a percentage. Its interval is a hierarchical percentile bootstrap (2.5 and 97.5 percentiles):
-each replicate resamples the units with replacement and, within each fold, the evaluation examples with
-replacement; the same resample serves every strategy and size in that replicate
-(decomp.leaderboard.bootstrap), so differences are paired.
+Rows are grouped into panels by (dataset, HotpotQA context, reader, decompositions, budget), where
+predicted decompositions are told apart by the file that held them ("predicted (drop-fold0-minilm.jsonl)"):
+two decomposers are two panels. A reader that learns in context (`learner: in-context`) is its own series
+("causal in-context"), apart from the same reader fine-tuned. Rows that need no reader (the `prior`
+baseline, `learner: none`) join every panel of their dataset, context and decompositions. A unit
+is one (fold, subset seed, training seed); rows of the same unit and size are paired across strategies,
+and per-example scores pair by example id. A score is the mean over units of the mean over the run's
+evaluation examples, as a percentage. Its interval is a hierarchical percentile bootstrap (2.5 and 97.5
+percentiles): each replicate resamples the units with replacement and, within each fold, the evaluation
+passages and then the questions within each drawn passage with replacement; the same resample serves
+every strategy and size in that replicate (decomp.leaderboard.bootstrap), so differences are paired.
 
-Crossover: for each strategy and metric, over the sizes at which both the strategy and `none` were run, in
-increasing order, the crossover is the smallest size from which the 95% interval of the paired difference
-(strategy - none) has its lower bound at or below zero at that size and at every larger size; it is none
-when the lower bound at the largest size is still above zero. Its interval comes from the same bootstrap
-replicates: in each replicate, the crossover is the smallest size from which that replicate's difference
-(in points, rounded to 4 decimals) is at or below zero at that size and at every larger size, or beyond
-the largest size when the difference at the largest size is above zero. lo and hi are the 2.5th
-percentile (rounded down to a size) and the 97.5th percentile (rounded up to a size) of the replicates'
-crossovers over the ordered sizes, none when beyond the largest size; never_share is the share of
-replicates whose crossover is beyond the largest size.
-
-Breakdowns resample the examples of one kind among themselves, per fold. Gold-vs-predicted differences
-pair runs of the same unit (and examples by id); with no unit in common, the two sides are bootstrapped
-independently (the predicted side from seed + 1).
+The crossover is defined in CROSSOVER_DEFINITION (the report prints it). Breakdowns resample the passages
+and questions of one kind among themselves, per fold. Gold-vs-predicted differences pair runs of the same
+unit (and examples by id); with no unit in common, the two sides are bootstrapped independently (the
+predicted side from seed + 1).
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass
 from pathlib import PurePath
 
@@ -42,6 +36,7 @@ from decomp.leaderboard.bootstrap import Draws, Scores, interval, over_units, r4
 from decomp.leaderboard.model import (
     Best,
     Breakdown,
+    CountAnswers,
     Crossover,
     CurvePoint,
     Difference,
@@ -51,15 +46,31 @@ from decomp.leaderboard.model import (
     Provenance,
     Size,
     SourceComparison,
+    dataset_label,
     size_key,
 )
 
-CROSSOVER_DEFINITION = " ".join(next(p for p in __doc__.split("\n\n") if p.startswith("Crossover:")).split())
+CROSSOVER_DEFINITION = (
+    "Crossover: for each strategy and metric, over the sizes at which both the strategy and `none` were run, "
+    "in increasing order, the crossover is the smallest size from which the 95% interval of the paired "
+    "difference (strategy - none) has its lower bound at or below zero at that size and at every larger size; "
+    "it is none when the lower bound at the largest size is still above zero. Its interval comes from the same "
+    "bootstrap replicates: in each replicate, the crossover is the smallest size from which that replicate's "
+    "difference (in points, rounded to 4 decimals) is at or below zero at that size and at every larger size, "
+    "or beyond the largest size when the difference at the largest size is above zero. lo and hi are the 2.5th "
+    "percentile (rounded down to a size) and the 97.5th percentile (rounded up to a size) of the replicates' "
+    "crossovers over the ordered sizes, none when beyond the largest size; never_share is the share of "
+    "replicates whose crossover is beyond the largest size."
+)
 METRICS = ("em", "f1")
 BASELINE = "none"
+PRIOR = "prior"
+BASELINES = (BASELINE, PRIOR)
 KINDS = ("operator", "answer_type", "question_type")
+TOP_ANSWERS = 3
 
 Unit = tuple[int, int, int]
+PanelKey = tuple[str, str, str, str, str]  # dataset, context ("" when none), reader, decompositions, budget
 
 
 def analyse(rows: list[dict], *, command: str, n_boot: int = 1000, seed: int = 0) -> Leaderboard:
@@ -72,18 +83,16 @@ def analyse(rows: list[dict], *, command: str, n_boot: int = 1000, seed: int = 0
     for a, b in zip(rows, rows[1:], strict=False):
         if a["run_id"] == b["run_id"]:
             raise DataError(f"run_id {a['run_id']!r} appears twice (overlapping --runs?)", field="run_id")
-    grouped: dict[tuple[str, str, str], list[dict]] = defaultdict(list)
-    for row in rows:
-        grouped[(row["dataset"], row["reader"], decomposition_source(row))].append(row)
+    grouped = _panels(rows)
     panels = {key: _Panel(key, grouped[key], n_boot, seed) for key in sorted(grouped)}
     comparisons = []
-    for dataset, reader in sorted({(d, r) for d, r, _ in panels}):
-        gold = panels.get((dataset, reader, "gold"))
-        found = tuple(c for (d, r, source), panel in panels.items()
-                      if gold and (d, r) == (dataset, reader) and source != "gold"
+    for dataset, context, reader, budget in sorted({(d, c, r, b) for d, c, r, _, b in panels}):
+        gold = panels.get((dataset, context, reader, "gold", budget))
+        found = tuple(c for (d, x, r, source, b), panel in panels.items()
+                      if gold and (d, x, r, b) == (dataset, context, reader, budget) and source != "gold"
                       for c in _compare_sources(gold, panel, n_boot, seed))
         if found:
-            comparisons.append((dataset, reader, found))
+            comparisons.append((dataset_label(dataset, context or None), reader, found))
     return Leaderboard(tuple(p.group for p in panels.values()), tuple(comparisons),
                        _provenance(rows, command, n_boot, seed))
 
@@ -95,18 +104,79 @@ def decomposition_source(row: dict) -> str:
     return row["decompositions"]
 
 
-def strategy_order(strategies) -> tuple[str, ...]:
-    """`none` first, then alphabetical."""
-    return tuple(sorted(set(strategies), key=lambda s: (s != BASELINE, s)))
+def reader_series(row: dict) -> str:
+    """The reader as a series name: a reader that learns in context is apart from the same reader fine-tuned."""
+    return f"{row['reader']} in-context" if row.get("learner") == "in-context" else row["reader"]
 
 
-def _layout(rows: list[dict]) -> tuple[dict[int, list[str]], dict[str, Scores]]:
-    """Each fold's sorted evaluation ids (over all rows of that fold) and every run's scores laid on them."""
-    ids: dict[int, set[str]] = defaultdict(set)
+def readerless(row: dict) -> bool:
+    """A row of a strategy that reads nothing (the `prior` baseline)."""
+    return row.get("learner") == "none" or row["strategy"] == PRIOR
+
+
+def budget_kind(row: dict) -> str:
+    """"fixed" for rows trained the same steps at every size (`budget.kind`), else "" (a panel of its own
+    whose headline says so)."""
+    budget = row.get("budget")
+    return "fixed" if isinstance(budget, dict) and budget.get("kind") == "fixed" else ""
+
+
+def _panels(rows: list[dict]) -> dict[PanelKey, list[dict]]:
+    """Rows by panel; a readerless row joins every panel that shares its dataset, context and decompositions
+    (its own panel when there is none)."""
+    grouped: dict[PanelKey, list[dict]] = defaultdict(list)
+
+    def setting(row: dict) -> tuple[str, str, str, str]:
+        return row["dataset"], row.get("context") or "", decomposition_source(row), budget_kind(row)
+
     for row in rows:
+        if not readerless(row):
+            d, c, source, b = setting(row)
+            grouped[(d, c, reader_series(row), source, b)].append(row)
+    for row in rows:
+        if readerless(row):  # it trains nothing, so it joins panels whatever their budget
+            d, c, source, b = setting(row)
+            targets = [key for key in grouped if (key[0], key[1], key[3]) == (d, c, source)
+                       and not all(readerless(r) for r in grouped[key])]
+            for key in targets or [(d, c, reader_series(row), source, b)]:
+                grouped[key].append(row)
+    return {key: sorted(found, key=lambda r: r["run_id"]) for key, found in grouped.items()}
+
+
+def strategy_order(strategies) -> tuple[str, ...]:
+    """`none` first, then `prior`, then alphabetical."""
+    return tuple(sorted(set(strategies), key=lambda s: (s != BASELINE, s != PRIOR, s)))
+
+
+@dataclass
+class _Layout:
+    """Each fold's sorted evaluation ids (over all rows of that fold), every run's scores laid on them, each
+    id's passage number, and whether the rows recorded passage groups for every example."""
+
+    universe: dict[int, list[str]]
+    scores: dict[str, Scores]
+    passages: dict[int, np.ndarray]
+    recorded: bool
+
+
+def _layout(rows: list[dict]) -> _Layout:
+    ids: dict[int, set[str]] = defaultdict(set)
+    passage: dict[tuple[int, str], str] = {}
+    recorded = True
+    for row in rows:  # run_id order: the first row to name an example's passage gives it
         ids[row["fold"]].update(row["examples"])
+        for x, got in row["examples"].items():
+            if got.get("passage") is None:
+                recorded = False
+            else:
+                passage.setdefault((row["fold"], x), str(got["passage"]))
     universe = {fold: sorted(found) for fold, found in ids.items()}
     position = {fold: {x: i for i, x in enumerate(found)} for fold, found in universe.items()}
+    groups = {}
+    for fold, found in universe.items():
+        # an example without a passage group is its own passage (prefixed so it cannot merge with a real one)
+        labels = [passage.get((fold, x), f"\0{x}") for x in found]
+        groups[fold] = np.unique(labels, return_inverse=True)[1].astype(np.int64).reshape(-1)
     scores = {}
     for row in rows:
         n = len(universe[row["fold"]])
@@ -116,7 +186,7 @@ def _layout(rows: list[dict]) -> tuple[dict[int, list[str]], dict[str, Scores]]:
             values[:, i] = got["em"], got["f1"]
             mask[i] = True
         scores[row["run_id"]] = Scores(row["fold"], values, mask)
-    return universe, scores
+    return _Layout(universe, scores, groups, recorded)
 
 
 def _unit(row: dict) -> Unit:
@@ -135,7 +205,7 @@ class _Estimate:
 class _Panel:
     """One group's rows, their bootstrap draws and the records built from them."""
 
-    def __init__(self, key: tuple[str, str, str], rows: list[dict], n_boot: int, seed: int) -> None:
+    def __init__(self, key: PanelKey, rows: list[dict], n_boot: int, seed: int) -> None:
         self.key, self.rows = key, rows
         self.cells: dict[tuple[str, Size], dict[Unit, dict]] = defaultdict(dict)
         for row in rows:
@@ -144,19 +214,25 @@ class _Panel:
             if unit in cell:
                 raise DataError(f"runs {cell[unit]['run_id']!r} and {row['run_id']!r} both measure strategy "
                                 f"{row['strategy']!r} at k={row['k']} for (fold, subset_seed, training_seed)={unit}"
-                                f" in {'/'.join(key)}; point --runs at one curve's results", field="run_id")
+                                f" in {'/'.join(x for x in key if x)}; point --runs at one curve's results",
+                                field="run_id")
             cell[unit] = row
         self.strategies = strategy_order(s for s, _ in self.cells)
         self.sizes = tuple(sorted({k for _, k in self.cells}, key=size_key))
-        self.universe, self.scores = _layout(rows)
+        self.layout = _layout(rows)
+        self.scores = self.layout.scores
         units = {_unit(r) for r in rows}
-        self.draws = Draws.make(len(units), {f: len(x) for f, x in self.universe.items()}, n_boot, seed)
+        self.draws = Draws.make(len(units), self.layout.passages, n_boot, seed)
         self.estimates = self._estimates()
         points = self._points()
         differences, diff_reps = self._differences()
-        self.group = Group(*key, sizes=self.sizes, strategies=self.strategies, points=points,
-                           differences=differences, crossovers=self._crossovers(differences, diff_reps),
-                           best=self._best(), breakdowns=self._breakdowns())
+        dataset, context, reader, decompositions, budget = key
+        self.group = Group(
+            dataset=dataset, reader=reader, decompositions=decompositions, sizes=self.sizes,
+            strategies=self.strategies, points=points, differences=differences,
+            crossovers=self._crossovers(differences, diff_reps), best=self._best(), breakdowns=self._breakdowns(),
+            context=context or None, fixed_budget=budget == "fixed", passages_recorded=self.layout.recorded,
+            count_answers=self._count_answers())
 
     def ordered_cells(self):
         for s in self.strategies:
@@ -174,15 +250,22 @@ class _Panel:
             found[(s, k)] = _Estimate(*over_units(self.draws, self.unit_point[idx], self.unit_reps[:, idx]))
         return found
 
+    def _n_passages(self, row: dict) -> int:
+        got = self.scores[row["run_id"]]
+        return len(np.unique(self.layout.passages[got.fold][got.mask]))
+
     def _points(self) -> tuple[CurvePoint, ...]:
         points = []
         for s, k, cell in self.ordered_cells():
             n_train = [r["n_train"] for r in cell if r.get("n_train") is not None]
+            demos = [r["n_demonstrations"] for r in cell if r.get("n_demonstrations") is not None]
             em, f1 = self.estimates[(s, k)].intervals()
             points.append(CurvePoint(
                 strategy=s, k=k, n_train=r4(np.mean(n_train)) if n_train else float(k if k != "all" else 0),
                 n_seeds=len(cell), n_eval=int(round(float(np.mean([r["n_eval"] for r in cell])))), em=em, f1=f1,
-                run_ids=tuple(sorted(r["run_id"] for r in cell))))
+                run_ids=tuple(sorted(r["run_id"] for r in cell)),
+                n_passages=int(round(float(np.mean([self._n_passages(r) for r in cell])))),
+                n_demonstrations=r4(np.mean(demos)) if demos else None))
         return tuple(points)
 
     def paired(self, a: str, b: str, k: Size) -> tuple[int, _Estimate] | None:
@@ -202,20 +285,23 @@ class _Panel:
         return len(pairs), _Estimate(*over_units(self.draws, point, reps))
 
     def _differences(self) -> tuple[tuple[Difference, ...], dict[tuple[str, Size], np.ndarray]]:
+        """Every strategy against `none` and against `prior`; the replicates against `none` feed the crossover."""
         found, reps = [], {}
-        for s in self.strategies:
-            for k in self.sizes:
-                got = self.paired(s, BASELINE, k) if s != BASELINE else None
-                if got is not None:
-                    n, est = got
-                    found.append(Difference(s, k, n, *est.intervals()))
-                    reps[(s, k)] = est.reps
+        for baseline, skip in ((BASELINE, BASELINES), (PRIOR, (PRIOR,))):  # `none` over `prior` shows up once
+            for s in self.strategies:
+                for k in self.sizes:
+                    got = self.paired(s, baseline, k) if s not in skip else None
+                    if got is not None:
+                        n, est = got
+                        found.append(Difference(s, k, n, *est.intervals(), baseline=baseline))
+                        if baseline == BASELINE:
+                            reps[(s, k)] = est.reps
         return tuple(found), reps
 
     def _crossovers(self, differences: tuple[Difference, ...], reps: dict) -> tuple[Crossover, ...]:
         found = []
         for s in self.strategies:
-            mine = [d for d in differences if d.strategy == s]
+            mine = [d for d in differences if d.strategy == s and d.baseline == BASELINE]
             if not mine:
                 continue
             sizes = [d.k for d in mine]
@@ -285,7 +371,7 @@ class _Panel:
             for x, got in row["examples"].items():
                 meta.setdefault((row["fold"], x), got)
         found: dict[tuple[str, str], dict[int, list[int]]] = defaultdict(lambda: defaultdict(list))
-        for fold, ids in self.universe.items():
+        for fold, ids in self.layout.universe.items():
             for i, x in enumerate(ids):
                 got = meta[(fold, x)]
                 labels = {("operator", op) for op in got.get("operators") or ()}
@@ -295,6 +381,23 @@ class _Panel:
                         found[(kind, value)][fold].append(i)
         return {key: {f: np.array(p) for f, p in sorted(folds.items())} for key, folds in found.items()}
 
+    def _count_answers(self) -> tuple[CountAnswers, ...]:
+        """The executor's final answers on count questions per strategy and size, summed over the point's runs
+        (rows without `executor_answers` are left out)."""
+        found = []
+        for s, k, cell in self.ordered_cells():
+            tally: Counter[str] = Counter()
+            carried = False
+            for row in cell:
+                if isinstance(row.get("executor_answers"), dict):
+                    carried = True
+                    tally.update({str(a): int(n) for a, n in row["executor_answers"].items()})
+            total = sum(tally.values())
+            if carried and total:
+                top = tuple(sorted(tally.items(), key=lambda item: (-item[1], item[0]))[:TOP_ANSWERS])
+                found.append(CountAnswers(s, k, total, r4(100 * tally["1"] / total), top))
+        return tuple(found)
+
 
 def _at(sizes: list[Size], i: int) -> Size | None:
     return sizes[i] if i < len(sizes) else None
@@ -303,10 +406,10 @@ def _at(sizes: list[Size], i: int) -> Size | None:
 def _compare_sources(gold: _Panel, predicted: _Panel, n_boot: int, seed: int) -> tuple[SourceComparison, ...]:
     """Predicted minus gold decompositions, F1, for each strategy and size run with both."""
     rows = gold.rows + predicted.rows
-    universe, scores = _layout(rows)
-    sizes = {f: len(x) for f, x in universe.items()}
+    layout = _layout(rows)
+    scores = layout.scores
     n_units = len({_unit(r) for r in rows})
-    draws = Draws.make(n_units, sizes, n_boot, seed)
+    draws = Draws.make(n_units, layout.passages, n_boot, seed)
     found = []
     for s in strategy_order([*gold.strategies, *predicted.strategies]):
         for k in sorted(set(gold.sizes) | set(predicted.sizes), key=size_key):
@@ -320,12 +423,12 @@ def _compare_sources(gold: _Panel, predicted: _Panel, n_boot: int, seed: int) ->
                 diff = _Estimate(*over_units(draws, *unit_means(draws, pairs)))
             else:
                 g = _side(draws, [scores[cell_g[u]["run_id"]] for u in sorted(cell_g)])
-                p = _side(Draws.make(n_units, sizes, n_boot, seed + 1),
+                p = _side(Draws.make(n_units, layout.passages, n_boot, seed + 1),
                           [scores[cell_p[u]["run_id"]] for u in sorted(cell_p)])
                 diff = _Estimate(p.point - g.point, p.reps - g.reps)
             found.append(SourceComparison(s, k, gold.estimates[(s, k)].intervals()[1],
                                           predicted.estimates[(s, k)].intervals()[1], diff.intervals()[1],
-                                          predicted.key[2]))
+                                          predicted.key[3]))
     return tuple(found)
 
 

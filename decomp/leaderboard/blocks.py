@@ -8,9 +8,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from decomp.leaderboard.analysis import CROSSOVER_DEFINITION
-from decomp.leaderboard.model import Crossover, Group, Interval, Leaderboard, Size, size_key
+from decomp.leaderboard.model import Crossover, CurvePoint, Group, Interval, Leaderboard, Size, size_key
 
 METRIC_NAMES = {"em": "EM", "f1": "F1"}
+FEW_SEEDS = 5  # points backed by fewer runs get a warning: their interval over seeds rests on few units
 
 
 # ---------------------------------------------------------------- formatting
@@ -26,7 +27,8 @@ def fmt_interval(score: Interval, signed: bool = False) -> str:
 
 
 def slug(group: Group) -> str:
-    text = f"{group.dataset}-{group.reader}-{group.decompositions}".lower()
+    parts = (group.dataset, group.context, group.reader, group.decompositions, group.fixed_budget and "fixed budget")
+    text = "-".join(x for x in parts if x).lower()
     return re.sub(r"[^a-z0-9]+", "-", text).strip("-")
 
 
@@ -99,25 +101,43 @@ def _by_size(items: Iterable, key=lambda item: item.k) -> list:
     return sorted(items, key=lambda item: size_key(key(item)))
 
 
+def _spread(values: Iterable) -> str:
+    """One value, or the range when the strategies at a size differ."""
+    found = sorted(set(values))
+    return str(found[0]) if len(found) == 1 else f"{found[0]}-{found[-1]}"
+
+
+def _runs_cell(points: list[CurvePoint]) -> str:
+    text = _spread(p.n_seeds for p in points)
+    return f"{text} (< {FEW_SEEDS} seeds)" if min(p.n_seeds for p in points) < FEW_SEEDS else text
+
+
 def _curve_table(group: Group, metric: str) -> Table:
     cells = {(p.strategy, p.k): p for p in group.points}
+    demos = any(p.n_demonstrations is not None for p in group.points)
     rows = []
     for k in sorted({p.k for p in group.points}, key=size_key):
-        first = next(p for p in group.points if p.k == k)
-        row = [fmt_size(k), f"{first.n_train:.0f}", str(first.n_seeds)]
+        here = [p for p in group.points if p.k == k]
+        row = [fmt_size(k), f"{here[0].n_train:.0f}", _runs_cell(here),
+               f"{_spread(p.n_eval for p in here)} / {_spread(p.n_passages for p in here)}"]
+        if demos:
+            shown = [f"{p.n_demonstrations:.0f}" for p in here if p.n_demonstrations is not None]
+            row.append(_spread(shown) if shown else "-")
         for strategy in group.strategies:
             point = cells.get((strategy, k))
             row.append(fmt_interval(getattr(point, metric)) if point else "")
         rows.append(tuple(row))
-    return Table(("k", "n train", "runs") + group.strategies, tuple(rows))
+    headers = ("k", "n train", "runs", "eval questions / passages") + (("demonstrations",) if demos else ())
+    return Table(headers + group.strategies, tuple(rows))
 
 
-def _difference_table(group: Group) -> Table:
-    strategies = tuple(s for s in group.strategies if s != "none")
-    cells = {(d.strategy, d.k): d for d in group.differences}
+def _difference_table(group: Group, baseline: str) -> Table:
+    mine = [d for d in group.differences if d.baseline == baseline]
+    strategies = tuple(s for s in group.strategies if any(d.strategy == s for d in mine))
+    cells = {(d.strategy, d.k): d for d in mine}
     headers = ("k",) + tuple(f"{s} {METRIC_NAMES[m]}" for s in strategies for m in METRIC_NAMES)
     rows = []
-    for k in sorted({d.k for d in group.differences}, key=size_key):
+    for k in sorted({d.k for d in mine}, key=size_key):
         row = [fmt_size(k)]
         for strategy in strategies:
             diff = cells.get((strategy, k))
@@ -171,13 +191,35 @@ def _breakdown_table(group: Group) -> Table:
     return Table(("kind", "value", "k", "examples") + tuple(f"{s} EM / F1" for s in group.strategies), tuple(rows))
 
 
+def _count_answers_table(group: Group) -> Table:
+    rows = tuple(
+        (c.strategy, fmt_size(c.k), str(c.n_answers), f"{c.share_one:.1f}", ", ".join(f"{a} ({n})" for a, n in c.top))
+        for c in sorted(group.count_answers, key=lambda c: (group.strategies.index(c.strategy), size_key(c.k)))
+    )
+    return Table(("strategy", "k", "answers", 'share "1" (%)', "most frequent (count)"), rows)
+
+
+def _data_sentence(group: Group) -> str:
+    """What each point rests on: seeds, evaluation questions and the passages they come from."""
+    text = ("Every number below is a mean with its 95% bootstrap interval `[lo, hi]`, resampling seeds, "
+            "evaluation passages and the questions within them; the tables give each point's evaluation "
+            "questions beside the passages they come from. Run ids per point: `curves.csv`.")
+    if not group.passages_recorded:
+        text += (" These rows do not record every question's passage: such questions count as their own "
+                 "passage, which makes the intervals too narrow where questions share a passage.")
+    few = [p for p in group.points if p.n_seeds < FEW_SEEDS]
+    if few:
+        text += (f" {len(few)} of {len(group.points)} points rest on fewer than {FEW_SEEDS} seeds: their "
+                 "intervals resample so few runs that they understate the spread between seeds.")
+    return text
+
+
 def _group_blocks(group: Group) -> list[Block]:
     name = slug(group)
     runs = {rid for p in group.points for rid in p.run_ids}
     blocks: list[Block] = [
         Heading(2, group.title),
-        Para(f"{len(runs)} runs; every number below is a mean with its 95% bootstrap interval `[lo, hi]` "
-             "(over seeds and evaluation examples). Run ids per point: `curves.csv`."),
+        Para(f"{len(runs)} runs. {_data_sentence(group)}"),
         Bullets(tuple(crossover_sentence(c, group.sizes) for c in group.crossovers)),
         Image(f"plots/{name}-curve.svg", f"Learning curves, {group.title}"),
         Heading(3, "Learning curves: EM"),
@@ -185,19 +227,31 @@ def _group_blocks(group: Group) -> list[Block]:
         Heading(3, "Learning curves: F1"),
         _curve_table(group, "f1"),
     ]
-    if group.differences:
+    if any(d.baseline == "none" for d in group.differences):
         blocks += [
             Heading(3, "Difference to `none` (same subsets and seeds)"),
             Image(f"plots/{name}-difference.svg", f"Difference to none, {group.title}"),
-            _difference_table(group),
+            _difference_table(group, "none"),
             Heading(3, "Crossover"),
             _crossover_table(group),
         ]
     else:
-        blocks.append(Para("No `none` runs in this group: no differences or crossover."))
+        blocks.append(Para("No `none` runs in this group: no differences to `none` or crossover."))
+    if any(d.baseline == "prior" for d in group.differences):
+        blocks += [Heading(3, "Difference to `prior` (same subsets and seeds)"),
+                   Para("`prior` reads no passage: it answers from the training subset's answers alone, so a gain "
+                        "over it is what reading adds to the answer prior."),
+                   _difference_table(group, "prior")]
+    else:
+        blocks.append(Para("No `prior` runs in this group: no gain over the answer prior can be shown."))
     blocks += [Heading(3, "Best strategy per k"), _best_table(group)]
     if group.breakdowns:
         blocks += [Heading(3, "Breakdown by operator and question type (EM / F1 means)"), _breakdown_table(group)]
+    if group.count_answers:
+        blocks += [Heading(3, "Final answers on count questions"),
+                   Para('Summed over each point\'s runs. A count step over a single span answers "1": a high '
+                        'share of "1" means the count path is answering a prior, not counting.'),
+                   _count_answers_table(group)]
     return blocks
 
 
@@ -233,8 +287,8 @@ def _provenance_blocks(board: Leaderboard) -> list[Block]:
             f"git commits: {', '.join(f'`{c}`' for c in prov.git_commits) or '-'}",
             f"config hashes: {', '.join(f'`{h}`' for h in prov.config_hashes) or '-'}",
             f"hardware: {'; '.join(prov.hardware) or '-'}",
-            f"bootstrap: {prov.n_boot} replicates, seed {prov.seed}, resampling seeds and evaluation examples; "
-            "intervals are 2.5-97.5 percentiles",
+            f"bootstrap: {prov.n_boot} replicates, seed {prov.seed}, resampling seeds, evaluation passages and the "
+            "questions within them; intervals are 2.5-97.5 percentiles",
             f"rows digest (sha256): `{prov.rows_digest or '-'}`",
         )),
         Heading(3, "Versions"),

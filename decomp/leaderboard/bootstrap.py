@@ -1,11 +1,20 @@
-"""The hierarchical bootstrap behind every interval of the leaderboard: over runs and over evaluation examples.
+"""The hierarchical bootstrap behind every interval of the leaderboard: over runs, evaluation passages and the
+questions within them.
 
 A "unit" is one (fold, subset seed, training seed) combination; each unit has one row per strategy and size.
+Questions that share a passage are not independent (a reader that misreads a passage misses all of its
+questions), so examples are resampled as a two-stage cluster bootstrap: passages with replacement, then the
+questions of each drawn passage with replacement among themselves. Rows without a passage group (older
+rows) make each question its own passage, which is the plain example-level bootstrap.
+
 One `Draws` holds a whole bootstrap's randomness, drawn once from `np.random.default_rng(seed)` in this
-order: `unit_u`, uniforms of shape (n_boot, n_units); then, per fold in ascending order, uniforms of shape
-(n_boot, n_examples of the fold). A sorted list of n units is resampled in replicate b as the indices
-floor(unit_u[b, :n] * n); the m examples of a fold (or of one kind within it, by their sorted position) as
-floor(example_u[fold][b, :m] * m). So every strategy and size with the same units and examples gets the
+order: `unit_u`, uniforms of shape (n_boot, n_units); then, per fold in ascending order, `passage_u` of
+shape (n_boot, P) and `question_u` of shape (n_boot, P, L), P the fold's passages and L its largest
+passage's question count. A sorted list of n units is resampled in replicate b as the indices
+floor(unit_u[b, :n] * n). The examples of a fold, or of one kind within it, are resampled through the P'
+passages they come from (numbered in sorted order of passage id): slot j of replicate b draws passage
+p = floor(passage_u[b, j] * P') and then its n_p questions (those of the kind, in sorted id order) as
+floor(question_u[b, j, :n_p] * n_p). So every strategy and size with the same units and examples gets the
 same resample in a replicate, and differences computed within a replicate are paired.
 """
 
@@ -34,18 +43,27 @@ class Scores:
 
 @dataclass
 class Draws:
-    """The random draws of one bootstrap (see the module docstring for their exact order and use)."""
+    """The random draws of one bootstrap (see the module docstring for their exact order and use).
+    `passages[fold]` gives each of the fold's example positions its passage number (0..P-1)."""
 
     n_boot: int
     unit_u: np.ndarray
-    example_u: dict[int, np.ndarray]
+    passages: dict[int, np.ndarray]
+    passage_u: dict[int, np.ndarray]
+    question_u: dict[int, np.ndarray]
     _counts: dict = field(default_factory=dict)
 
     @classmethod
-    def make(cls, n_units: int, fold_sizes: dict[int, int], n_boot: int, seed: int) -> Draws:
+    def make(cls, n_units: int, passages: dict[int, np.ndarray], n_boot: int, seed: int) -> Draws:
+        """`passages`: fold -> passage number of each example position (`np.arange(n)`: one per question)."""
         rng = np.random.default_rng(seed)
         unit_u = rng.random((n_boot, n_units))
-        return cls(n_boot, unit_u, {f: rng.random((n_boot, fold_sizes[f])) for f in sorted(fold_sizes)})
+        passage_u, question_u = {}, {}
+        for fold in sorted(passages):
+            sizes = np.bincount(passages[fold]) if len(passages[fold]) else np.zeros(0, dtype=np.int64)
+            passage_u[fold] = rng.random((n_boot, len(sizes)))
+            question_u[fold] = rng.random((n_boot, len(sizes), int(sizes.max(initial=0))))
+        return cls(n_boot, unit_u, {f: np.asarray(p) for f, p in passages.items()}, passage_u, question_u)
 
     def unit_indices(self, n: int) -> np.ndarray:
         """(n_boot, n) indices resampling a sorted list of n units."""
@@ -53,13 +71,27 @@ class Draws:
 
     def example_counts(self, fold: int, positions: np.ndarray) -> np.ndarray:
         """(n_boot, len(positions)): how often each of these examples of `fold` is drawn in each replicate,
-        resampling them among themselves (a stratum of the fold when they are one kind of example)."""
+        resampling their passages and then the questions within each drawn passage (among these examples,
+        a stratum of the fold when they are one kind of example)."""
         key = (fold, positions.tobytes())
         if key not in self._counts:
-            m = len(positions)
-            picks = (self.example_u[fold][:, :m] * m).astype(np.int64) + m * np.arange(self.n_boot)[:, None]
-            self._counts[key] = np.bincount(picks.ravel(), minlength=m * self.n_boot).reshape(self.n_boot, m)
+            self._counts[key] = self._count(fold, np.asarray(positions))
         return self._counts[key]
+
+    def _count(self, fold: int, positions: np.ndarray) -> np.ndarray:
+        m, n_boot = len(positions), self.n_boot
+        _, local = np.unique(self.passages[fold][positions], return_inverse=True)  # passage 0..P'-1
+        sizes = np.bincount(local)
+        members = np.argsort(local, kind="stable")  # examples grouped by passage, in position order
+        starts = np.concatenate([[0], np.cumsum(sizes)[:-1]])
+        n_passages, largest = len(sizes), int(sizes.max())
+        picked = (self.passage_u[fold][:, :n_passages] * n_passages).astype(np.int64)  # (B, P')
+        n_picked = sizes[picked]
+        within = (self.question_u[fold][:, :n_passages, :largest] * n_picked[:, :, None]).astype(np.int64)
+        drawn = np.arange(largest) < n_picked[:, :, None]  # (B, P', L'): the n_p draws of each slot
+        example = members[np.minimum(starts[picked][:, :, None] + within, m - 1)]
+        flat = (example + m * np.arange(n_boot)[:, None, None])[drawn]
+        return np.bincount(flat, minlength=m * n_boot).reshape(n_boot, m)
 
 
 def unit_means(draws: Draws, runs: list[Scores], strata: dict[int, np.ndarray] | None = None,

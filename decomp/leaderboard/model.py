@@ -17,6 +17,11 @@ def size_key(k: Size) -> tuple[int, int]:
     return (1, 0) if k == "all" else (0, int(k))
 
 
+def dataset_label(dataset: str, context: str | None) -> str:
+    """The dataset as the report names it: HotpotQA's context setting is part of what was measured."""
+    return f"{dataset} ({context} context)" if context else dataset
+
+
 @dataclass(frozen=True)
 class Interval:
     """A point estimate with its 95% bootstrap percentile interval."""
@@ -28,7 +33,8 @@ class Interval:
 
 @dataclass(frozen=True)
 class CurvePoint:
-    """One strategy at one size: mean over seeds and evaluation examples, CI from the bootstrap over both."""
+    """One strategy at one size: mean over seeds and evaluation examples, CI from the bootstrap over seeds,
+    evaluation passages and the questions within them."""
 
     strategy: str
     k: Size
@@ -38,17 +44,32 @@ class CurvePoint:
     em: Interval
     f1: Interval
     run_ids: tuple[str, ...]
+    n_passages: int = 0  # evaluation passages per run (= n_eval when the rows record no passage groups)
+    n_demonstrations: float | None = None  # mean demonstrations that fit, for readers that learn in context
 
 
 @dataclass(frozen=True)
 class Difference:
-    """strategy minus `none` at one size, paired on the same runs' subsets/seeds and evaluation examples."""
+    """strategy minus `baseline` (`none` or `prior`) at one size, paired on the same runs' subsets/seeds and
+    evaluation examples."""
 
     strategy: str
     k: Size
     n_pairs: int
     em: Interval
     f1: Interval
+    baseline: str = "none"
+
+
+@dataclass(frozen=True)
+class CountAnswers:
+    """What the final answers to count questions were, summed over a point's runs (`executor_answers`)."""
+
+    strategy: str
+    k: Size
+    n_answers: int
+    share_one: float  # percentage of the answers that are "1"
+    top: tuple[tuple[str, int], ...]  # the most frequent answers with their counts
 
 
 @dataclass(frozen=True)
@@ -114,10 +135,16 @@ class Group:
     crossovers: tuple[Crossover, ...]
     best: tuple[Best, ...]
     breakdowns: tuple[Breakdown, ...]
+    context: str | None = None  # HotpotQA's context setting (gold / distractor)
+    fixed_budget: bool = False  # rows say budget.kind == "fixed": the same steps at every size
+    passages_recorded: bool = True  # False: rows lack passage groups, each question is its own passage
+    count_answers: tuple[CountAnswers, ...] = ()
 
     @property
     def title(self) -> str:
-        return f"{self.dataset} / {self.reader} reader / {self.decompositions} decompositions"
+        budget = ", fixed budget" if self.fixed_budget else ""
+        dataset = dataset_label(self.dataset, self.context)
+        return f"{dataset} / {self.reader} reader / {self.decompositions} decompositions{budget}"
 
 
 @dataclass(frozen=True)

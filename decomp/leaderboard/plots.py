@@ -17,6 +17,7 @@ from decomp.leaderboard.model import Crossover, Group, Size, size_key
 # Fixed per strategy so a strategy keeps its colour across groups, figures and regenerations.
 COLORS = {
     "none": "#4d4d4d",
+    "prior": "#a0a0a0",
     "explicit": "#1f77b4",
     "explicit-hybrid": "#d62728",
     "implicit-operators": "#2ca02c",
@@ -48,12 +49,20 @@ def size_label(k: Size) -> str:
     return "all" if k == "all" else str(k)
 
 
+ZERO_SHOT_GAP = 4.0  # size 0 sits this factor left of the smallest size (a log axis has no 0)
+
+
 def _x_positions(group: Group) -> dict[Size, float]:
-    """x of each size: the mean training-set size over the strategies' points (the same for numeric k)."""
+    """x of each size: the mean training-set size over the strategies' points (the same for numeric k); a
+    zero-shot size (no training examples) a fixed factor left of the smallest size, labelled 0."""
     xs: dict[Size, list[float]] = {}
     for point in group.points:
         xs.setdefault(point.k, []).append(point.n_train)
-    return {k: sum(v) / len(v) for k, v in xs.items() if sum(v) > 0}
+    positions = {k: sum(v) / len(v) for k, v in xs.items() if sum(v) > 0}
+    for k, v in xs.items():
+        if sum(v) <= 0:
+            positions[k] = min(positions.values(), default=ZERO_SHOT_GAP) / ZERO_SHOT_GAP
+    return positions
 
 
 def _dodge(strategies: Iterable[str]) -> dict[str, float]:
@@ -69,7 +78,8 @@ def _format_x_axis(ax, positions: dict[Size, float]) -> None:
     ax.set_xticks([x for _, x in ticks], [size_label(k) for k, _ in ticks])
     ax.minorticks_off()
     ax.set_xlim(min(positions.values()) / _MARGIN, max(positions.values()) * _MARGIN)
-    ax.set_xlabel("training examples k (log scale)")
+    zero = "; 0: zero-shot, drawn left of the smallest size" if 0 in positions else ""
+    ax.set_xlabel(f"training examples k (log scale{zero})")
     ax.grid(True, axis="y", color="#e0e0e0", linewidth=0.6)
 
 
@@ -127,7 +137,8 @@ def difference_svg(group: Group) -> str:
     from matplotlib.figure import Figure
 
     positions = _x_positions(group)
-    strategies = [s for s in group.strategies if s != "none"]
+    against_none = {d.strategy for d in group.differences if d.baseline == "none"}
+    strategies = [s for s in group.strategies if s in against_none]
     dodge = _dodge(strategies)
     with matplotlib.rc_context(_RC):
         fig = Figure(figsize=FIGSIZE, layout="constrained")
@@ -137,7 +148,8 @@ def difference_svg(group: Group) -> str:
             ax.axhline(0.0, color="black", lw=0.8)
             for strategy in strategies:
                 diffs = sorted(
-                    (d for d in group.differences if d.strategy == strategy and d.k in positions),
+                    (d for d in group.differences
+                     if d.strategy == strategy and d.baseline == "none" and d.k in positions),
                     key=lambda d: size_key(d.k),
                 )
                 c = color(strategy)

@@ -31,7 +31,7 @@ def render_plots(board: Leaderboard) -> dict[str, str]:
     out = {}
     for group in board.groups:
         out[f"plots/{slug(group)}-curve.svg"] = plots.curve_svg(group)
-        if group.differences:
+        if any(d.baseline == "none" for d in group.differences):
             out[f"plots/{slug(group)}-difference.svg"] = plots.difference_svg(group)
     return out
 
@@ -56,26 +56,33 @@ def _iv_header(name: str) -> tuple[str, str, str]:
     return (name, f"{name}_lo", f"{name}_hi")
 
 
-_GROUP = ("dataset", "reader", "decompositions")
+_GROUP = ("dataset", "context", "reader", "decompositions", "budget")
 
 
 def render_csvs(board: Leaderboard) -> dict[str, str]:
     """File name -> CSV text; each table has its header even when it has no rows."""
 
-    def keyed(group: Group) -> tuple[str, str, str]:
-        return (group.dataset, group.reader, group.decompositions)
+    def keyed(group: Group) -> tuple[str, str, str, str, str]:
+        return (group.dataset, group.context or "", group.reader, group.decompositions,
+                "fixed" if group.fixed_budget else "")
 
     groups = board.groups
     return {
         "curves.csv": _csv(
-            _GROUP + ("strategy", "k", "n_train", "n_seeds", "n_eval") + _iv_header("em") + _iv_header("f1")
-            + ("run_ids",),
-            (keyed(g) + (p.strategy, p.k, p.n_train, p.n_seeds, p.n_eval) + _iv(p.em) + _iv(p.f1)
-             + (" ".join(p.run_ids),) for g in groups for p in g.points),
+            _GROUP + ("strategy", "k", "n_train", "n_seeds", "n_eval", "n_passages", "n_demonstrations")
+            + _iv_header("em") + _iv_header("f1") + ("run_ids",),
+            (keyed(g) + (p.strategy, p.k, p.n_train, p.n_seeds, p.n_eval, p.n_passages, p.n_demonstrations)
+             + _iv(p.em) + _iv(p.f1) + (" ".join(p.run_ids),) for g in groups for p in g.points),
         ),
         "differences.csv": _csv(
-            _GROUP + ("strategy", "k", "n_pairs") + _iv_header("em") + _iv_header("f1"),
-            (keyed(g) + (d.strategy, d.k, d.n_pairs) + _iv(d.em) + _iv(d.f1) for g in groups for d in g.differences),
+            _GROUP + ("strategy", "baseline", "k", "n_pairs") + _iv_header("em") + _iv_header("f1"),
+            (keyed(g) + (d.strategy, d.baseline, d.k, d.n_pairs) + _iv(d.em) + _iv(d.f1)
+             for g in groups for d in g.differences),
+        ),
+        "count_answers.csv": _csv(
+            _GROUP + ("strategy", "k", "n_answers", "share_one", "top"),
+            (keyed(g) + (c.strategy, c.k, c.n_answers, c.share_one, " ".join(f"{a}={n}" for a, n in c.top))
+             for g in groups for c in g.count_answers),
         ),
         "crossovers.csv": _csv(
             _GROUP + ("strategy", "metric", "k", "lo", "hi", "never_share"),

@@ -1,4 +1,4 @@
-"""Symbolic execution of QDMR steps for the explicit-hybrid strategy.
+"""Symbolic execution of QDMR steps for the explicit-hybrid strategy (`ExplicitHybrid.execute` runs each step).
 
 A reader answers select/project/filter steps; this module answers the symbolic ones (arithmetic, counts,
 comparisons, superlatives, booleans, sorting, set operations) from the answers of earlier steps, each a
@@ -18,7 +18,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping, Sequence
 
-from decomp.qdmr.steps import Step, references_of, substitute
+from decomp.qdmr.steps import Step, references_of
 from decomp.qdmr.values import (
     NUMBER_WORDS,
     SCALES,
@@ -41,8 +41,6 @@ from decomp.qdmr.values import (
 
 SYMBOLIC_OPERATORS = frozenset({"arithmetic", "aggregate", "comparison", "comparative", "superlative",
                                 "boolean", "sort", "union", "intersection", "discard"})
-
-AnswerFn = Callable[[int, str], Sequence[str]]
 
 _HIGH = ("highest higher more most larger largest greater greatest bigger biggest longer longest taller "
          "tallest over above").split()
@@ -98,25 +96,6 @@ def execute(step: Step, previous: Mapping[int, Sequence[str]], *, steps: Sequenc
         if handled:
             return result
     return None
-
-
-def run_program(steps: Sequence[Step], answer_fn: AnswerFn, *,
-                question: str | None = None) -> list[tuple[str, list[str], str]]:
-    """Execute a decomposition: the executor answers the symbolic steps it can, `answer_fn(index, text)`
-    the others, with `#k` replaced by step k's answers joined by ", ". Returns, per step, the text asked,
-    its answer and who answered ("executor" or "reader"); the last answer is the prediction."""
-    answers: dict[int, list[str]] = {}
-    trace = []
-    for i, step in enumerate(steps, start=1):
-        asked = substitute(step.text, {k: ", ".join(v) for k, v in answers.items()})
-        result = execute(step, answers, steps=steps, question=question)
-        source = "executor"
-        if result is None:
-            answer = answer_fn(i, asked)
-            result, source = [answer] if isinstance(answer, str) else [str(a) for a in answer], "reader"
-        answers[i] = result
-        trace.append((asked, result, source))
-    return trace
 
 
 # ---- words of order ------------------------------------------------------------------------------------

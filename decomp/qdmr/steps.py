@@ -115,11 +115,6 @@ def parse_decomposition(decomposition: str, operators: str | list[str] | None = 
     return tuple(Step(t, o, references_of(t)) for t, o in zip(texts, ops, strict=True))
 
 
-def substitute(step_text: str, answers: dict[int, str]) -> str:
-    """Replace each `#k` in a step with the answer of step k (used by the explicit strategy)."""
-    return REFERENCE.sub(lambda m: answers.get(int(m.group(1)), m.group(0)), step_text)
-
-
 def to_break_string(steps: tuple[Step, ...] | list[Step]) -> str:
     """Render steps back in BREAK's `return a ;return b` form."""
     return " ;".join(f"return {s.text}" for s in steps)

@@ -1,15 +1,17 @@
 """The reader LightningModule both readers share: strategy, batching, evaluation, optimisation.
 
-Training batches are padded features (from `training_loader` or a DataModule using `featurize` +
-`collate`). Evaluation batches are lists of `Example` records: the strategy turns them into reader
-inputs and calls `answer`, the reader's own sequential inference loop whose answers are keyed by uid.
+Training batches are padded features built in the data layer (`decomp.data.features`) from the
+`TrainingData` a reader supplies: its featurizer is a pure function of tokenizer and settings.
+Evaluation batches are lists of `Example` records: the strategy turns them into reader inputs and calls
+`answer`, the reader's own inference loop (length-sorted batches, inference mode) whose answers, each a
+tuple of spans, are keyed by uid.
 """
 
 from __future__ import annotations
 
 import functools
 import logging
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import ClassVar
 
@@ -20,12 +22,14 @@ from torch.utils.data import DataLoader
 from torchmetrics import MeanMetric
 from transformers import PreTrainedModel, get_linear_schedule_with_warmup
 
+from decomp.data.features import Featurized, TrainingData, tokenizer_key, training_features, training_loader
 from decomp.data.schema import Example
 from decomp.errors import ConfigError
-from decomp.readers.batching import bucket_batch_sampler, pad_features
+from decomp.readers.batching import pad_features
 from decomp.readers.models import load_tokenizer, resize_embeddings
 from decomp.readers.scoring import prediction_record
-from decomp.readers.types import ReaderInput
+from decomp.strategies import get_strategy
+from decomp.types import ReaderInput
 
 log = logging.getLogger(__name__)
 _STAGES = ("val", "test")
@@ -46,6 +50,7 @@ class ReaderModule(L.LightningModule):
     """
 
     model_keys: ClassVar[tuple[str, ...]]  # batch keys the model's forward takes
+    featurizer_settings: ClassVar[tuple[str, ...]] = ("max_length",)  # settings the featurizer reads
 
     def __init__(self, model: str = "minilm", max_length: int = 384, lr: float = 1e-4,
                  weight_decay: float = 0.01, warmup_ratio: float = 0.1, eval_batch_size: int = 32,
@@ -63,21 +68,38 @@ class ReaderModule(L.LightningModule):
         self.scores = nn.ModuleDict({f"{s}_{m}": MeanMetric() for s in _STAGES for m in ("em", "f1")})
         self.predictions: dict[str, list[dict]] = {s: [] for s in _STAGES}
         if strategy is not None:
-            from decomp.strategies import get_strategy
-
             self.attach_strategy(get_strategy(strategy, **(strategy_options or {})))
 
     # --- what subclasses provide -------------------------------------------------------------------
+    @classmethod
+    def grid_args(cls, max_length: int) -> dict:
+        """Init args `configs/make_configs.py` writes for this reader (besides the strategy); extend it."""
+        return {"model": "minilm", "max_length": max_length, "lr": 1e-4, "attention_dropout": 0.0}
+
     def build_model(self, spec: str, attention_dropout: float | None) -> PreTrainedModel:
         raise NotImplementedError
 
-    def featurize(self, inputs: Sequence[ReaderInput], train: bool) -> list[dict]:
-        """Model features; each keeps its `uid` and `length` (tokens, for bucketing)."""
+    @classmethod
+    def featurizer(cls, tokenizer, settings: Mapping) -> Callable[[Sequence[ReaderInput], bool], Featurized]:
+        """A pure function of tokenizer and settings (the reader's hyperparameters): (inputs, train) ->
+        model features, each keeping its `uid` and `length` (tokens, for bucketing)."""
         raise NotImplementedError
 
-    def answer(self, inputs: Sequence[ReaderInput]) -> dict[str, str]:
-        """Batched inference in eval mode on the module's device: answers keyed by uid."""
+    def select_training(self, features: list[dict]) -> list[dict]:
+        """A seeded choice among the training features (default: all of them)."""
+        return features
+
+    def answer(self, inputs: Sequence[ReaderInput]) -> dict[str, tuple[str, ...]]:
+        """Batched inference in eval mode on the module's device: each uid's answer spans."""
         raise NotImplementedError
+
+    def featurize(self, inputs: Sequence[ReaderInput], train: bool) -> list[dict]:
+        """This reader's features of `inputs` (training: skipped inputs recorded, `select_training` applied)."""
+        featurized = self.featurizer(self.tokenizer, self.hparams)(inputs, train)
+        if not train:
+            return featurized.features
+        self.record_unanswerable(featurized.skipped, len(inputs))
+        return self.select_training(featurized.features)
 
     @property
     def pad_values(self) -> dict[str, int]:
@@ -108,20 +130,29 @@ class ReaderModule(L.LightningModule):
         """Pad to the longest feature of the batch."""
         return pad_features(features, self.pad_values)
 
+    def training_data(self) -> TrainingData:
+        """What the data layer needs to build this reader's training batches (no reference to the module
+        but the `on_skipped` report)."""
+        strategy = self._require_strategy()
+        settings = dict(self.hparams)
+        # Cached only for a strategy that describes itself (name, format version, options).
+        key = None if not hasattr(strategy, "describe") else {
+            "reader": type(self).__name__, "strategy": strategy.describe(),
+            "tokenizer": tokenizer_key(self.tokenizer),
+            "settings": {k: settings.get(k) for k in self.featurizer_settings}}
+        featurize = self.featurizer(self.tokenizer, settings)
+        return TrainingData(inputs=strategy.training_inputs, featurize=functools.partial(featurize, train=True),
+                            pad_values=self.pad_values, seed=self.seed, key=key, select=self.select_training,
+                            on_skipped=self.record_unanswerable)
+
     def training_features(self, examples: Sequence[Example]) -> list[dict]:
         """The features of the strategy's training inputs for `examples`."""
-        strategy = self._require_strategy()
-        return self.featurize([i for e in examples for i in strategy.training_inputs(e)], train=True)
+        return training_features(self.training_data(), examples)
 
     def training_loader(self, examples: Sequence[Example], batch_size: int, num_workers: int = 0,
                         bucket_batches: int = 50) -> DataLoader:
         """A length-bucketed training loader whose order depends only on (seed, epoch)."""
-        features = self.training_features(examples)
-        if not features:
-            raise ConfigError("no training features: every training input lacks a usable answer")
-        sampler = bucket_batch_sampler([f["length"] for f in features], batch_size, self.seed, bucket_batches)
-        return DataLoader(features, batch_sampler=sampler, num_workers=num_workers,
-                          collate_fn=functools.partial(pad_features, pad_values=self.pad_values))
+        return training_loader(self.training_data(), examples, batch_size, num_workers, bucket_batches)
 
     def transfer_batch_to_device(self, batch, device: torch.device, dataloader_idx: int):
         if isinstance(batch, dict):
@@ -134,8 +165,12 @@ class ReaderModule(L.LightningModule):
         # this, fine-tuning would run with dropout off.
         self.train()
 
+    def loss(self, batch: dict) -> torch.Tensor:
+        """The training loss of a batch of features."""
+        return self.model(**self.model_inputs(batch)).loss
+
     def training_step(self, batch: dict, batch_idx: int) -> torch.Tensor:
-        loss = self.model(**self.model_inputs(batch)).loss
+        loss = self.loss(batch)
         self.log("train_loss", loss, prog_bar=True, batch_size=len(batch["uid"]))
         return loss
 
@@ -172,6 +207,18 @@ class ReaderModule(L.LightningModule):
             self.log(name, self.scores[name], on_step=False, on_epoch=True, prog_bar=True,
                      batch_size=len(records))
 
+    def on_save_checkpoint(self, checkpoint: dict) -> None:
+        # The strategy's format version: a checkpoint trained on inputs formatted one way is told apart.
+        if self.strategy is not None:
+            checkpoint["strategy"] = self.strategy.describe()
+
+    def on_load_checkpoint(self, checkpoint: dict) -> None:
+        saved, current = checkpoint.get("strategy"), self.strategy.describe() if self.strategy else None
+        if saved and current and saved.get("format_version") != current.get("format_version"):
+            log.warning("the checkpoint was trained on %s format version %s; this strategy formats inputs as "
+                        "version %s", saved.get("strategy"), saved.get("format_version"),
+                        current.get("format_version"))
+
     def _require_strategy(self):
         if self.strategy is None:
             raise ConfigError("the reader has no strategy: pass strategy=<name> or call attach_strategy")
@@ -179,11 +226,11 @@ class ReaderModule(L.LightningModule):
 
     @contextmanager
     def inference(self) -> Iterator[None]:
-        """Eval mode and no gradients for the duration, then the previous mode again."""
+        """Eval mode and inference mode (no autograd bookkeeping) for the duration, then the previous mode."""
         was_training = self.training
         self.eval()
         try:
-            with torch.no_grad():
+            with torch.inference_mode():
                 yield
         finally:
             self.train(was_training)

@@ -1,19 +1,40 @@
-"""The extractive reader: start/end logits over overlapping context windows, the best span answers."""
+"""The extractive reader: start/end logits over overlapping context windows, plus a B/I/O tagging head.
+
+Multi-span answers as Segal et al. (2020, "A Simple and Effective Model for Answering Multi-span
+Questions"): a linear layer over the encoder's last hidden states tags every context token B, I or O,
+trained on every occurrence of every gold span beside the usual start/end loss. An answer is the spans
+the tags mark where they mark at least two distinct ones, else the best start/end span, so single-span
+answers come from the start/end head exactly as before. Why tagging rather than an n-best over the
+start/end head with a threshold: with tiny training sets there is too little data to calibrate a
+threshold (a validation split of a few questions, few of them multi-span), while tagging is supervised
+on every token of every training window, and needs no threshold at all.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import functools
+import logging
+from collections.abc import Callable, Mapping, Sequence
 
+import torch
+from torch import nn
+from torch.nn import functional as F
 from transformers import PreTrainedModel
 
+from decomp.data.features import Featurized
 from decomp.errors import ConfigError
+from decomp.readers import register_reader
 from decomp.readers.base import ReaderModule, check_unique_uids, chunks
 from decomp.readers.models import load_extractive
 from decomp.readers.spans import answers_from_windows
-from decomp.readers.types import ReaderInput
-from decomp.readers.windows import WindowStats, window_features
+from decomp.readers.windows import IGNORE, WindowStats, keep_negatives, window_features
+from decomp.types import ReaderInput
+
+log = logging.getLogger(__name__)
+N_TAGS = 3  # O, B, I
 
 
+@register_reader("extractive")
 class ExtractiveReader(ReaderModule):
     """Span extraction (run_qa.py style); answers only what occurs in the context.
 
@@ -22,12 +43,18 @@ class ExtractiveReader(ReaderModule):
         max_answer_length: longest answer span, in tokens.
         n_best: start and end candidates per window.
         negative_window_share: share of training windows without the answer kept (they point at CLS).
+        multi_span: train and use the B/I/O tagging head (False: start/end only, one span per answer).
     """
 
     model_keys = ("input_ids", "attention_mask", "token_type_ids", "start_positions", "end_positions")
+    featurizer_settings = ("max_length", "doc_stride")
+
+    @classmethod
+    def grid_args(cls, max_length: int) -> dict:
+        return {**super().grid_args(max_length), "doc_stride": min(128, max_length // 3)}
 
     def __init__(self, doc_stride: int = 128, max_answer_length: int = 30, n_best: int = 20,
-                 negative_window_share: float = 1.0, **kwargs):
+                 negative_window_share: float = 1.0, multi_span: bool = True, **kwargs):
         super().__init__(**kwargs)
         if not 0 <= doc_stride < self.max_length // 2:
             raise ConfigError(f"doc_stride must be in [0, max_length // 2): got {doc_stride} with "
@@ -36,33 +63,74 @@ class ExtractiveReader(ReaderModule):
         self.max_answer_length = max_answer_length
         self.n_best = n_best
         self.negative_window_share = negative_window_share
-        self.window_stats = WindowStats()  # of the last featurize(train=True) call
+        self.multi_span = multi_span
+        self.window_stats = WindowStats()  # negative windows of the last training selection
+        # Always built, so that checkpoints have one shape; trained and read only with multi_span.
+        self.tag_head = nn.Linear(self.model.config.hidden_size, N_TAGS)
 
     def build_model(self, spec: str, attention_dropout: float | None) -> PreTrainedModel:
         return load_extractive(spec, self.tokenizer, attention_dropout)
 
-    def featurize(self, inputs: Sequence[ReaderInput], train: bool) -> list[dict]:
-        features, stats = window_features(
-            self.tokenizer, inputs, max_length=self.max_length, doc_stride=self.doc_stride, train=train,
-            negative_share=self.negative_window_share, seed=self.seed)
-        if train:
-            self.window_stats = stats
-            self.record_unanswerable(stats.unanswerable, len(inputs))
-        return features
+    @classmethod
+    def featurizer(cls, tokenizer, settings: Mapping) -> Callable[[Sequence[ReaderInput], bool], Featurized]:
+        """Windows of (question, context); training windows all kept (`select_training` samples negatives)."""
+        return functools.partial(_windows, tokenizer, max_length=settings["max_length"],
+                                 doc_stride=settings["doc_stride"])
 
-    def answer(self, inputs: Sequence[ReaderInput]) -> dict[str, str]:
+    def select_training(self, features: list[dict]) -> list[dict]:
+        self.window_stats = WindowStats()
+        return keep_negatives(features, self.negative_window_share, self.seed, self.window_stats)
+
+    @property
+    def pad_values(self) -> dict[str, int]:
+        return {**super().pad_values, "bio_labels": IGNORE}
+
+    def loss(self, batch: dict) -> torch.Tensor:
+        """Start/end loss, plus the tagging loss over the windows' context tokens (Segal et al.'s sum)."""
+        tagging = self.multi_span and "bio_labels" in batch
+        out = self.model(**self.model_inputs(batch), output_hidden_states=tagging)
+        if not tagging:
+            return out.loss
+        labels = batch["bio_labels"].to(self.device)
+        if not (labels != IGNORE).any():
+            return out.loss
+        tags = self.tag_head(out.hidden_states[-1])
+        return out.loss + F.cross_entropy(tags.flatten(0, 1).float(), labels.flatten(), ignore_index=IGNORE)
+
+    def answer(self, inputs: Sequence[ReaderInput]) -> dict[str, tuple[str, ...]]:
         check_unique_uids(inputs)
         windows = self.featurize(inputs, train=False)
-        starts, ends = [None] * len(windows), [None] * len(windows)
+        starts, ends, tags = [None] * len(windows), [None] * len(windows), [None] * len(windows)
         # Shortest first: less padding. Safe because every window carries its uid.
         order = sorted(range(len(windows)), key=lambda k: windows[k]["length"])
         with self.inference():
             for chunk in chunks(order, self.eval_batch_size):
-                out = self.model(**self.model_inputs(self.collate([windows[k] for k in chunk])))
+                out = self.model(**self.model_inputs(self.collate([windows[k] for k in chunk])),
+                                 output_hidden_states=self.multi_span)
                 start_logits = out.start_logits.float().cpu().numpy()
                 end_logits = out.end_logits.float().cpu().numpy()
+                tag_logits = self.tag_head(out.hidden_states[-1]).float().cpu().numpy() if self.multi_span else None
                 for row, k in enumerate(chunk):
                     n = windows[k]["length"]
                     starts[k], ends[k] = start_logits[row, :n], end_logits[row, :n]
+                    if tag_logits is not None:
+                        tags[k] = tag_logits[row, :n]
         return answers_from_windows(windows, starts, ends, {i.uid: i.context for i in inputs},
-                                    n_best=self.n_best, max_answer_length=self.max_answer_length)
+                                    n_best=self.n_best, max_answer_length=self.max_answer_length,
+                                    tag_logits=tags if self.multi_span else None)
+
+    def on_load_checkpoint(self, checkpoint: dict) -> None:
+        super().on_load_checkpoint(checkpoint)
+        # A checkpoint from before the tagging head: load it as a start/end-only reader.
+        state = checkpoint.get("state_dict", {})
+        if "tag_head.weight" not in state:
+            log.warning("the checkpoint has no tagging head: the reader answers one span per question")
+            state.update({f"tag_head.{k}": v for k, v in self.tag_head.state_dict().items()})
+            self.multi_span = False
+
+
+def _windows(tokenizer, inputs: Sequence[ReaderInput], train: bool, *, max_length: int,
+             doc_stride: int) -> Featurized:
+    features, stats = window_features(tokenizer, inputs, max_length=max_length, doc_stride=doc_stride,
+                                      train=train)
+    return Featurized(features, stats.unanswerable)

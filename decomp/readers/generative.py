@@ -2,18 +2,23 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import functools
+from collections.abc import Callable, Mapping, Sequence
 
 from transformers import PreTrainedModel
 
+from decomp.data.features import Featurized
+from decomp.readers import register_reader
 from decomp.readers.base import ReaderModule, check_unique_uids, chunks
 from decomp.readers.models import eos_token_id, load_generative
-from decomp.readers.seq2seq import seq2seq_features
-from decomp.readers.types import ReaderInput
+from decomp.readers.seq2seq import parse_spans, seq2seq_features
+from decomp.types import ReaderInput
 
 
+@register_reader("generative")
 class GenerativeReader(ReaderModule):
-    """Reads "question: ... context: ..." and writes the answer; multi-span targets are joined with ', '.
+    """Reads "question: ... context: ..." and writes the answer; multi-span targets are joined with " ; " and
+    generated answers are split there into their spans.
 
     The model is the checkpoint's own seq2seq model (T5, BART, ...) or, for an encoder-only checkpoint
     such as the default "minilm", a BERT2BERT `EncoderDecoderModel` warm-started from it.
@@ -24,6 +29,11 @@ class GenerativeReader(ReaderModule):
     """
 
     model_keys = ("input_ids", "attention_mask", "labels")
+    featurizer_settings = ("max_length", "max_new_tokens")
+
+    @classmethod
+    def grid_args(cls, max_length: int) -> dict:
+        return {**super().grid_args(max_length), "lr": 3e-4, "max_new_tokens": 32}
 
     def __init__(self, num_beams: int = 1, max_new_tokens: int = 32, **kwargs):
         super().__init__(**kwargs)
@@ -37,15 +47,12 @@ class GenerativeReader(ReaderModule):
     def pad_values(self) -> dict[str, int]:
         return {"input_ids": self.tokenizer.pad_token_id, "attention_mask": 0, "labels": -100}
 
-    def featurize(self, inputs: Sequence[ReaderInput], train: bool) -> list[dict]:
-        features, skipped = seq2seq_features(
-            self.tokenizer, inputs, max_length=self.max_length, max_target_length=self.max_new_tokens,
-            eos_token_id=eos_token_id(self.tokenizer), train=train)
-        if train:
-            self.record_unanswerable(skipped, len(inputs))
-        return features
+    @classmethod
+    def featurizer(cls, tokenizer, settings: Mapping) -> Callable[[Sequence[ReaderInput], bool], Featurized]:
+        return functools.partial(_seq2seq, tokenizer, max_length=settings["max_length"],
+                                 max_target_length=settings["max_new_tokens"])
 
-    def answer(self, inputs: Sequence[ReaderInput]) -> dict[str, str]:
+    def answer(self, inputs: Sequence[ReaderInput]) -> dict[str, tuple[str, ...]]:
         check_unique_uids(inputs)
         features = self.featurize(inputs, train=False)
         answers = {}
@@ -57,5 +64,13 @@ class GenerativeReader(ReaderModule):
                                                 max_new_tokens=self.max_new_tokens)
                 texts = self.tokenizer.batch_decode(generated, skip_special_tokens=True)
                 for k, text in zip(chunk, texts, strict=True):
-                    answers[features[k]["uid"]] = text.strip()
+                    answers[features[k]["uid"]] = parse_spans(text)
         return answers
+
+
+def _seq2seq(tokenizer, inputs: Sequence[ReaderInput], train: bool, *, max_length: int,
+             max_target_length: int) -> Featurized:
+    features, skipped = seq2seq_features(tokenizer, inputs, max_length=max_length,
+                                         max_target_length=max_target_length,
+                                         eos_token_id=eos_token_id(tokenizer), train=train)
+    return Featurized(features, skipped)

@@ -2,23 +2,29 @@
 
 from __future__ import annotations
 
+from decomp.data.datasets import DATASETS
 from decomp.data.schema import Example
 from decomp.errors import ConfigError
-from decomp.metrics import drop_em_f1_max, hotpot_em_f1
-from decomp.readers.types import Prediction
-
-_DROP_SOURCES = ("drop", "synthetic-drop")
-_HOTPOT_SOURCES = ("hotpotqa", "synthetic-hotpot")
+from decomp.metrics import METRICS, drop_em_f1_max, hotpot_em_f1
+from decomp.types import Prediction
 
 
 def metric_for(source: str) -> str:
-    """'drop' or 'hotpot' for a source name (prefix match: `drop`, `synthetic-drop-...`, `hotpotqa`, ...)."""
-    if source.startswith(_DROP_SOURCES):
-        return "drop"
-    if source.startswith(_HOTPOT_SOURCES):
-        return "hotpot"
-    raise ConfigError(f"no metric for example source {source!r}; expected a prefix of "
-                      f"{', '.join(_DROP_SOURCES + _HOTPOT_SOURCES)}")
+    """'drop' or 'hotpot': the `metric` of the registered dataset the source belongs to, the one whose name
+    is the source or prefixes it (`drop`, `hotpotqa`, `synthetic-drop`). A dataset mixing kinds (metric
+    "by-source") names each example's metric after its own name: `synthetic-drop` is scored as `drop`."""
+    named = [n for n in DATASETS if source == n or source.startswith(f"{n}-")]
+    if not named:
+        raise ConfigError(f"no metric for example source {source!r}: no registered dataset "
+                          f"({', '.join(sorted(DATASETS))}) names it")
+    dataset = max(named, key=len)
+    metric = DATASETS[dataset].metric
+    if metric == "by-source":
+        metric = source[len(dataset) + 1:].split("-")[0]
+    if metric not in METRICS:
+        raise ConfigError(f"no metric for example source {source!r}: dataset {dataset!r} gives {metric!r}, "
+                          f"not one of {', '.join(METRICS)}")
+    return metric
 
 
 def score(prediction: str | tuple[str, ...], example: Example) -> tuple[float, float]:

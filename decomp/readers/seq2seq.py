@@ -1,4 +1,8 @@
-"""Generative pre-processing: "question: ... context: ..." in, the first gold alternative out."""
+"""Generative pre-processing: "question: ... context: ..." in, the first gold alternative out.
+
+A multi-span target is its spans joined by " ; " (DROP answers hold commas, "Cleveland, Ohio", but no
+semicolons); `parse_spans` splits a generated answer back into its spans.
+"""
 
 from __future__ import annotations
 
@@ -6,16 +10,24 @@ from collections.abc import Sequence
 
 from transformers import PreTrainedTokenizerBase
 
-from decomp.readers.types import ReaderInput
+from decomp.types import ReaderInput
 
 
 def source_text(item: ReaderInput) -> str:
     return f"question: {item.question} context: {item.context}"
 
 
+SPAN_SEPARATOR = " ; "
+
+
 def target_text(item: ReaderInput) -> str:
-    """The first gold alternative, multi-span answers joined with ', ' ('' when there is none)."""
-    return ", ".join(s.strip() for s in item.answers[0]) if item.answers else ""
+    """The first gold alternative, multi-span answers joined with `SPAN_SEPARATOR` ('' when there is none)."""
+    return SPAN_SEPARATOR.join(s.strip() for s in item.answers[0] if s.strip()) if item.answers else ""
+
+
+def parse_spans(text: str) -> tuple[str, ...]:
+    """A generated answer's spans: split at the separator, blanks dropped, each distinct text once."""
+    return tuple(dict.fromkeys(s.strip() for s in text.split(SPAN_SEPARATOR.strip()) if s.strip()))
 
 
 def seq2seq_features(tokenizer: PreTrainedTokenizerBase, inputs: Sequence[ReaderInput], *, max_length: int,

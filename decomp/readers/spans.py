@@ -1,10 +1,14 @@
-"""Extractive post-processing (as transformers' run_qa.py): the best context span over all windows."""
+"""Extractive post-processing: the best context span over all windows (as transformers' run_qa.py) or,
+where the B/I/O tagging head marks several spans, all of them (Segal et al. 2020's multi-span answers)."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
 import numpy as np
+
+from decomp.metrics.drop import normalize_span
+from decomp.readers.windows import BIO_B, BIO_I
 
 
 def best_span(start_logits: np.ndarray, end_logits: np.ndarray, offsets: Sequence[tuple[int, int] | None],
@@ -29,17 +33,71 @@ def best_span(start_logits: np.ndarray, end_logits: np.ndarray, offsets: Sequenc
     return best
 
 
+def tagged_spans(tag_logits: np.ndarray, offsets: Sequence[tuple[int, int] | None],
+                 max_answer_length: int) -> list[tuple[int, int]]:
+    """(start char, end char) of each span the B/I/O tags of one window mark in its context.
+
+    Per token the likeliest tag; a span starts at B (or at an I after O, as a lenient decoder does) and
+    runs over the following I tags; spans longer than `max_answer_length` tokens are dropped.
+    """
+    tags = np.argmax(tag_logits, axis=-1)
+    spans, current = [], None
+    for k, tag in enumerate(tags[:len(offsets)]):
+        inside = offsets[k] is not None
+        if inside and (tag == BIO_B or tag == BIO_I and current is None):
+            if current is not None:
+                spans.append(current)
+            current = [k, k]
+        elif inside and tag == BIO_I:
+            current[1] = k
+        elif current is not None:  # O, or a token outside the context
+            spans.append(current)
+            current = None
+    if current is not None:
+        spans.append(current)
+    return [(offsets[s][0], offsets[e][1]) for s, e in spans if e - s + 1 <= max_answer_length]
+
+
+def distinct_spans(spans: Sequence[tuple[int, int]], context: str) -> tuple[str, ...]:
+    """The texts of character spans in context order: of overlapping spans (overlapping windows) the
+    longest, and each normalised text once (DROP scores an answer's spans as a set)."""
+    kept: list[tuple[int, int]] = []
+    for start, end in sorted(set(spans), key=lambda s: (s[0], s[0] - s[1])):
+        if kept and start < kept[-1][1]:
+            if end - start > kept[-1][1] - kept[-1][0]:
+                kept[-1] = (start, end)
+            continue
+        kept.append((start, end))
+    texts = {}
+    for start, end in kept:
+        texts.setdefault(normalize_span(context[start:end]), context[start:end])
+    return tuple(texts.values())
+
+
 def answers_from_windows(windows: Sequence[Mapping], start_logits: Sequence[np.ndarray],
                          end_logits: Sequence[np.ndarray], contexts: Mapping[str, str], *, n_best: int,
-                         max_answer_length: int) -> dict[str, str]:
-    """Each uid's answer: the highest-scoring span over its windows, cut from its context ('' if none).
+                         max_answer_length: int,
+                         tag_logits: Sequence[np.ndarray] | None = None) -> dict[str, tuple[str, ...]]:
+    """Each uid's answer spans, cut from its context: the spans tagged over its windows where there are
+    at least two distinct ones, else the highest-scoring start/end span (() if none).
 
-    `windows[k]` is the feature (uid, offsets) whose unpadded logits are `start_logits[k]`/`end_logits[k]`.
+    `windows[k]` is the feature (uid, offsets) whose unpadded logits are `start_logits[k]`/`end_logits[k]`
+    (and `tag_logits[k]`, tokens x 3, when the reader has a tagging head).
     """
     best: dict[str, tuple[float, int, int]] = {}
-    for window, starts, ends in zip(windows, start_logits, end_logits, strict=True):
+    tagged: dict[str, list[tuple[int, int]]] = {uid: [] for uid in contexts}
+    for k, (window, starts, ends) in enumerate(zip(windows, start_logits, end_logits, strict=True)):
         span = best_span(starts, ends, window["offsets"], n_best, max_answer_length)
         uid = window["uid"]
         if span is not None and (uid not in best or span[0] > best[uid][0]):
             best[uid] = span
-    return {uid: contexts[uid][best[uid][1]:best[uid][2]] if uid in best else "" for uid in contexts}
+        if tag_logits is not None:
+            tagged[uid] += tagged_spans(tag_logits[k], window["offsets"], max_answer_length)
+    answers = {}
+    for uid, context in contexts.items():
+        several = distinct_spans(tagged[uid], context)
+        if len(several) >= 2:
+            answers[uid] = several
+        else:
+            answers[uid] = (context[best[uid][1]:best[uid][2]],) if uid in best else ()
+    return answers

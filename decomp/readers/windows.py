@@ -2,7 +2,9 @@
 
 Each window is one feature: the question, then a slice of the context of at most `max_length` tokens in
 all; consecutive windows share `doc_stride` context tokens (the Hugging Face meaning of stride). For
-training each window points at the gold span's tokens, or at CLS when the span is not wholly inside it.
+training each window points at the gold span's tokens, or at CLS when the span is not wholly inside it, and
+tags its context tokens B/I/O with every occurrence of every gold span (the multi-span head of Segal et
+al. 2020); tokens of an occurrence cut by the window edge are not tagged (ignored by the loss).
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from dataclasses import dataclass, field
 
 from transformers import PreTrainedTokenizerBase
 
-from decomp.readers.types import ReaderInput
+from decomp.types import ReaderInput
 
 
 def locate_answer(context: str, answers: Sequence[Sequence[str]]) -> tuple[int, int] | None:
@@ -26,14 +28,52 @@ def locate_answer(context: str, answers: Sequence[Sequence[str]]) -> tuple[int, 
     """
     for alternative in answers:
         for span in alternative:
-            words = span.split()
-            if not words:
+            if not span.split():
                 continue
-            pattern = r"\s+".join(map(re.escape, words))
-            match = re.search(rf"(?<!\w){pattern}(?!\w)", context, flags=re.IGNORECASE)
+            match = re.search(_span_pattern(span), context, flags=re.IGNORECASE)
             if match:
                 return match.start(), match.end()
     return None
+
+
+def locate_spans(context: str, answers: Sequence[Sequence[str]]) -> list[tuple[int, int]]:
+    """Every occurrence (start, end characters, in context order, none overlapping) of every span of the
+    first gold alternative that occurs in the context, matched as `locate_answer` matches; [] if none."""
+    for alternative in answers:
+        found = sorted(m.span() for span in alternative if span.split()
+                       for m in re.finditer(_span_pattern(span), context, flags=re.IGNORECASE))
+        kept: list[tuple[int, int]] = []
+        for start, end in found:
+            if not kept or start >= kept[-1][1]:
+                kept.append((start, end))
+        if kept:
+            return kept
+    return []
+
+
+def _span_pattern(span: str) -> str:
+    words = r"\s+".join(map(re.escape, span.split()))  # any run of whitespace matches any other
+    return rf"(?<!\w){words}(?!\w)"
+
+
+BIO_O, BIO_B, BIO_I = 0, 1, 2
+IGNORE = -100  # label of tokens the losses skip
+
+
+def bio_labels(offsets: Sequence[tuple[int, int] | None], spans: Sequence[tuple[int, int]]) -> list[int]:
+    """Per token: B/I for the occurrences wholly inside the window's context, O for the other context
+    tokens, IGNORE outside the context and on occurrences the window cuts."""
+    labels = [IGNORE if o is None else BIO_O for o in offsets]
+    context = [k for k, o in enumerate(offsets) if o is not None]
+    if not context:
+        return labels
+    low, high = offsets[context[0]][0], offsets[context[-1]][1]
+    for start, end in spans:
+        tokens = [k for k in context if offsets[k][1] > start and offsets[k][0] < end]
+        inside = low <= start and end <= high
+        for n, k in enumerate(tokens):
+            labels[k] = (BIO_B if n == 0 else BIO_I) if inside else IGNORE
+    return labels
 
 
 @dataclass
@@ -50,10 +90,11 @@ def window_features(tokenizer: PreTrainedTokenizerBase, inputs: Sequence[ReaderI
                     doc_stride: int, train: bool, negative_share: float = 1.0,
                     seed: int = 0) -> tuple[list[dict], WindowStats]:
     """One feature per window: uid, length, input_ids, attention_mask (token_type_ids if the model has them),
-    and for training start_positions/end_positions, else `offsets` (per token: its context characters
-    (start, end), or None outside the context).
+    and for training start_positions/end_positions and bio_labels, else `offsets` (per token: its context
+    characters (start, end), or None outside the context).
 
-    Training keeps a random `negative_share` of the windows without the answer (seeded).
+    Training windows also say whether they are `negative` (without the start/end answer, pointing at CLS);
+    training keeps a random `negative_share` of those (seeded, see `keep_negatives`).
     """
     if not 0 <= doc_stride < max_length // 2:
         raise ValueError(f"doc_stride must be in [0, max_length // 2): got {doc_stride} with {max_length}")
@@ -68,7 +109,7 @@ def window_features(tokenizer: PreTrainedTokenizerBase, inputs: Sequence[ReaderI
     encoded = tokenizer(questions, [i.context for i in inputs], truncation="only_second",
                         max_length=max_length, stride=doc_stride, return_overflowing_tokens=True,
                         return_offsets_mapping=True)
-    features, negatives = [], []
+    features = []
     for w, ids in enumerate(encoded["input_ids"]):
         item = inputs[encoded["overflow_to_sample_mapping"][w]]
         pairs = zip(encoded["offset_mapping"][w], encoded.sequence_ids(w), strict=True)
@@ -81,20 +122,28 @@ def window_features(tokenizer: PreTrainedTokenizerBase, inputs: Sequence[ReaderI
             feature["offsets"] = offsets
             features.append(feature)
             continue
+        feature["bio_labels"] = bio_labels(offsets, locate_spans(item.context, item.answers))
         start, end = _span_tokens(offsets, spans[item.uid])
+        feature["negative"] = start is None
         if start is None:
-            cls = ids.index(tokenizer.cls_token_id) if tokenizer.cls_token_id in ids else 0
-            start = end = cls
-            negatives.append(len(features))
+            start = end = ids.index(tokenizer.cls_token_id) if tokenizer.cls_token_id in ids else 0
         feature["start_positions"], feature["end_positions"] = start, end
         features.append(feature)
-    if train and negatives:
-        stats.negative_windows = len(negatives)
-        kept = set(random.Random(seed).sample(negatives, round(negative_share * len(negatives))))
-        dropped = set(negatives) - kept
-        stats.negative_windows_dropped = len(dropped)
-        features = [f for k, f in enumerate(features) if k not in dropped]
-    return features, stats
+    return (keep_negatives(features, negative_share, seed, stats) if train else features), stats
+
+
+def keep_negatives(features: list[dict], share: float, seed: int, stats: WindowStats | None = None) -> list[dict]:
+    """The training windows with a seeded random `share` of the negative ones (order kept).
+
+    Which negatives stay depends only on (seed, the features given), so cached features sampled again
+    give the same windows as a fresh featurisation.
+    """
+    negatives = [k for k, f in enumerate(features) if f.get("negative")]
+    kept = set(random.Random(seed).sample(negatives, round(share * len(negatives))))
+    dropped = set(negatives) - kept
+    if stats is not None:
+        stats.negative_windows, stats.negative_windows_dropped = len(negatives), len(dropped)
+    return [f for k, f in enumerate(features) if k not in dropped] if dropped else features
 
 
 def _truncated_questions(tokenizer: PreTrainedTokenizerBase, inputs: Sequence[ReaderInput], max_length: int,

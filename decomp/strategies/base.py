@@ -1,29 +1,39 @@
-"""The strategy interface and registry: a new strategy is one small module and one `@register`."""
+"""The strategy interface and registry: a new strategy is one new module in this package with `@register`.
+
+Format versions: `format_version` is the version of how a strategy turns an example into reader inputs
+(question wording, markers, step order, which steps are supervised or executed). Bump it in the same
+change whenever that output changes for any example, so results and checkpoints made before and after
+are told apart; refactors that leave every input identical keep it.
+"""
 
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import ClassVar
 
 from decomp.data.schema import Example
 from decomp.errors import ConfigError
-from decomp.readers.types import Prediction, ReaderInput
+from decomp.registry import Registry, where
+from decomp.types import Prediction, ReaderAnswer, ReaderInput, as_spans, join_spans
 
-AnswerFn = Callable[[list[ReaderInput]], dict[str, str]]
-"""A reader's batched inference: inputs in, answers keyed by `ReaderInput.uid` out."""
+AnswerFn = Callable[[list[ReaderInput]], Mapping[str, ReaderAnswer]]
+"""A reader's batched inference: inputs in, answers (spans, or one string) keyed by `ReaderInput.uid` out."""
 
-REGISTRY: dict[str, type[Strategy]] = {}
+REGISTRY: Registry = Registry("strategy", "decomp.strategies", group="decomp.strategies")
+"""Every module of `decomp/strategies/` plus plug-ins under the `decomp.strategies` entry-point group."""
 
 
 def register(cls: type[Strategy]) -> type[Strategy]:
-    REGISTRY[cls.name] = cls
-    return cls
+    """Class decorator: make the strategy available under its `name` (a second class there is an error)."""
+    version = cls.__dict__.get("format_version")
+    if isinstance(version, bool) or not isinstance(version, int) or version < 1:
+        raise ConfigError(f"strategy {where(cls)} must declare its own `format_version` (an int >= 1), "
+                          f"got {version!r}")
+    return REGISTRY.add(cls.name, cls)
 
 
 def get_strategy(name: str, **options) -> Strategy:
-    if name not in REGISTRY:
-        raise ConfigError(f"unknown strategy {name!r}; known: {', '.join(sorted(REGISTRY))}")
     return REGISTRY[name](**options)
 
 
@@ -31,6 +41,7 @@ class Strategy(ABC):
     """How an example becomes reader inputs, for training and for prediction."""
 
     name: ClassVar[str]
+    format_version: ClassVar[int]  # every strategy declares it; see the module docstring for when to bump it
     needs_decomposition: ClassVar[bool] = True
 
     def special_tokens(self) -> list[str]:
@@ -42,19 +53,20 @@ class Strategy(ABC):
         """The supervised reader inputs one training example contributes."""
 
     def predict(self, examples: Sequence[Example], answer: AnswerFn) -> list[Prediction]:
-        """Default: one input per example, answered in one batched call."""
+        """Default: one input per example, answered in one batched call (every span kept)."""
         inputs = [self.inference_input(e) for e in examples]
-        answers = answer(inputs)
-        return [Prediction(i.example_id, answers[i.uid],
-                           [{"step": 0, "question": i.question, "answer": answers[i.uid], "by": "reader"}])
+        answers = {uid: as_spans(a) for uid, a in answer(inputs).items()}
+        return [Prediction(i.example_id, join_spans(answers[i.uid]),
+                           [{"step": 0, "question": i.question, "answer": join_spans(answers[i.uid]),
+                             "spans": list(answers[i.uid]), "by": "reader"}], answers[i.uid])
                 for i in inputs]
 
     def inference_input(self, example: Example) -> ReaderInput:
         return self.training_inputs(example)[0]
 
     def describe(self) -> dict:
-        """What a result row records about this strategy (name and options)."""
-        return {"strategy": self.name}
+        """What a result row and a checkpoint record about this strategy (name, format version, options)."""
+        return {"strategy": self.name, "format_version": self.format_version}
 
 
 def whole_question(example: Example, question: str | None = None) -> ReaderInput:

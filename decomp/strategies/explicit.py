@@ -16,9 +16,11 @@ from collections.abc import Sequence
 
 from decomp.data.schema import Example
 from decomp.errors import ConfigError
+from decomp.qdmr.executor import execute as execute_step
+from decomp.qdmr.executor import is_symbolic
 from decomp.qdmr.steps import REFERENCE, Step
-from decomp.readers.types import Prediction, ReaderInput
 from decomp.strategies.base import AnswerFn, Strategy, register, whole_question
+from decomp.types import Prediction, ReaderInput, as_spans, join_spans
 
 SUPERVISION = ("final", "oracle", "heuristic")
 
@@ -41,6 +43,7 @@ def bridge_entity(example: Example) -> str | None:
 @register
 class Explicit(Strategy):
     name = "explicit"
+    format_version = 1
 
     def __init__(self, supervision: str = "final") -> None:
         if supervision not in SUPERVISION:
@@ -48,7 +51,7 @@ class Explicit(Strategy):
         self.supervision = supervision
 
     def describe(self) -> dict:
-        return {"strategy": self.name, "supervision": self.supervision}
+        return {**super().describe(), "supervision": self.supervision}
 
     # -- training -------------------------------------------------------------------------------
     def sub_answers(self, example: Example) -> dict[int, tuple[str, ...]]:
@@ -74,7 +77,7 @@ class Explicit(Strategy):
         if not steps:
             return [whole_question(example)]
         targets = self.sub_answers(example)
-        known = {k: ", ".join(v) for k, v in targets.items()}
+        known = {k: join_spans(v) for k, v in targets.items()}
         inputs = []
         for k in sorted(self.reader_steps(example)):
             if k == len(steps):
@@ -99,11 +102,11 @@ class Explicit(Strategy):
         undecomposed = [e for e in examples if not e.decomposition]
         if undecomposed:
             inputs = [whole_question(e) for e in undecomposed]
-            got = answer(inputs)
+            got = {uid: as_spans(a) for uid, a in answer(inputs).items()}
             for e, i in zip(undecomposed, inputs, strict=True):
-                values[e.id][0] = [got[i.uid]]
-                traces[e.id].append({"step": 0, "question": i.question, "answer": got[i.uid],
-                                     "by": "reader", "note": "no decomposition"})
+                values[e.id][0] = list(got[i.uid])
+                traces[e.id].append({"step": 0, "question": i.question, "answer": join_spans(got[i.uid]),
+                                     "spans": list(got[i.uid]), "by": "reader", "note": "no decomposition"})
         depth = max((len(e.decomposition) for e in examples), default=0)
         for k in range(1, depth + 1):  # step-synchronous: one batched reader call per step index
             asked: list[tuple[Example, Step, ReaderInput]] = []
@@ -111,39 +114,36 @@ class Explicit(Strategy):
                 if len(e.decomposition) < k:
                     continue
                 step, previous = e.decomposition[k - 1], values[e.id]
-                text = expand(e.decomposition, k, {j: ", ".join(v) for j, v in previous.items()})
+                text = expand(e.decomposition, k, {j: join_spans(v) for j, v in previous.items()})
                 result = self.execute(e, step, previous)
                 if result is not None:
                     previous[k] = result
                     traces[e.id].append({"step": k, "operator": step.operator, "question": text,
-                                         "answer": ", ".join(result), "by": "executor"})
+                                         "answer": join_spans(result), "spans": list(result), "by": "executor"})
                 else:
                     asked.append((e, step, ReaderInput(f"{e.id}#{k}", e.id, text, e.passage, step=k)))
-            got = answer([i for _, _, i in asked]) if asked else {}
+            got = {uid: as_spans(a) for uid, a in answer([i for _, _, i in asked]).items()} if asked else {}
             for e, step, i in asked:
-                values[e.id][k] = [got[i.uid]]
+                values[e.id][k] = list(got[i.uid])  # a set of spans: a count over it counts them
                 traces[e.id].append({"step": k, "operator": step.operator, "question": i.question,
-                                     "answer": got[i.uid], "by": "reader"})
+                                     "answer": join_spans(got[i.uid]), "spans": list(got[i.uid]), "by": "reader"})
         out = []
         for e in examples:
             final = values[e.id][len(e.decomposition)] if e.decomposition else values[e.id][0]
-            out.append(Prediction(e.id, ", ".join(final), traces[e.id], tuple(final)))
+            out.append(Prediction(e.id, join_spans(final), traces[e.id], tuple(final)))
         return out
 
 
 @register
 class ExplicitHybrid(Explicit):
     name = "explicit-hybrid"
+    format_version = 1
 
     def reader_steps(self, example: Example) -> set[int]:
-        from decomp.qdmr.executor import is_symbolic
-
         return {k for k, s in enumerate(example.decomposition, start=1) if not is_symbolic(s)}
 
     def execute(self, example: Example, step: Step, previous: dict[int, list[str]]) -> list[str] | None:
-        from decomp.qdmr.executor import execute, is_symbolic
-
         if not is_symbolic(step):
             return None
         # The steps and question let a "which ... of #1 , #2" step name its winner.
-        return execute(step, previous, steps=example.decomposition, question=example.question)
+        return execute_step(step, previous, steps=example.decomposition, question=example.question)

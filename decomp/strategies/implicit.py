@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from decomp.data.schema import Example
 from decomp.qdmr.steps import OPERATORS
-from decomp.readers.types import ReaderInput
 from decomp.strategies.base import Strategy, register, whole_question
+from decomp.types import ReaderInput
 
 
 def operator_token(operator: str) -> str:
@@ -19,6 +19,7 @@ def operator_token(operator: str) -> str:
 @register
 class ImplicitOperators(Strategy):
     name = "implicit-operators"
+    format_version = 1
 
     def special_tokens(self) -> list[str]:
         # The whole vocabulary, not the operators seen in training, so any test question can be encoded.
@@ -32,6 +33,7 @@ class ImplicitOperators(Strategy):
 @register
 class ImplicitSteps(Strategy):
     name = "implicit-steps"
+    format_version = 1
 
     def special_tokens(self) -> list[str]:
         return ["[steps]"]

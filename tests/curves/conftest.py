@@ -16,9 +16,9 @@ TINY = {
     "strategies": ["none"],
     "sizes": [6, 10],
     "training_seeds": [0, 1],
-    "tuning": {"n_trials": 2, "reports": 2, "heartbeat_interval": 1, "grace_period": 2,
+    "tuning": {"n_trials": 2, "heartbeat_interval": 1, "grace_period": 2,
                "space": {"lr": {"low": 1.0e-4, "high": 1.0e-3, "log": True}, "batch_size": [4, 8], "epochs": 1}},
-    "budget": {"min_epochs": 0, "min_steps": 2, "max_steps": 3},
+    "budget": {"min_steps": 2, "max_steps": 3, "patience": None, "val_every": 2},
 }
 
 

@@ -3,21 +3,39 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+import yaml
 
-from decomp.curves.config import load_config, parse_config
+from decomp.cli import main
+from decomp.curves.config import Budget, load_config, parse_config
 from decomp.errors import ConfigError
 from tests.curves.conftest import tiny_config
 
 REPO = Path(__file__).resolve().parents[2]
 
 
-def test_shipped_configs_parse():
+def test_shipped_configs_parse_with_prior_and_an_honest_search_label():
     for path in sorted((REPO / "configs" / "curves").glob("*.yaml")):
         config = load_config(path)
         cells = config.cells()
         assert len(cells) == len(config.readers) * len(config.strategies) * len(config.sizes) * len(
             config.folds) * len(config.subset_seeds)
         assert len({c.key for c in cells}) == len(cells)
+        assert "prior" in [s.name for s in config.strategies], path
+        assert config.search != "tpe" or config.n_trials > config.startup_trials, path
+        # a converged budget can stop early; a fixed one says so
+        assert config.budget.kind == ("converged" if config.budget.patience else "fixed")
+
+
+def test_parsed_values_are_typed_and_defaults_filled():
+    config = parse_config(tiny_config(budget={"max_steps": 30, "patience": 2}, sizes=[0, 4, "all"]))
+    assert config.budget == Budget(max_steps=30, min_steps=0, patience=2, val_every=None)
+    assert config.budget.kind == "converged" and config.sizes == [0, 4, "all"]
+    assert config.search == "random"  # 2 trials <= 4 TPE startup trials
+    assert config.tuning.grace_period == 2 and config.pruner == {"n_startup_trials": 3, "n_warmup_steps": 0}
+    tpe = parse_config(tiny_config(tuning={**tiny_config()["tuning"], "n_trials": 6, "startup_trials": 2}))
+    assert tpe.search == "tpe"
+    fixed = parse_config(tiny_config(tuning={"n_trials": 0, "space": {"lr": 1e-4, "batch_size": 4}}))
+    assert fixed.search == "fixed" and fixed.budget.kind == "fixed"
 
 
 def test_unknown_strategy_names_the_field():
@@ -30,22 +48,52 @@ def test_bad_strategy_options_name_the_field():
         parse_config(tiny_config(strategies=[{"name": "explicit", "options": {"supervision": "psychic"}}]))
 
 
-@pytest.mark.parametrize(("change", "field"), [
-    ({"sizes": [0]}, "sizes"),
-    ({"data": {"k": 5}}, "data.k"),
-    ({"readers": {"abstractive": {}}}, "readers.abstractive"),
-    ({"tuning": {"space": {"lr": 1e-4, "batch_size": 8}}}, "tuning.space"),
-    ({"tuning": {"space": {"lr": {"low": 0, "high": 1, "log": True}, "batch_size": 8, "epochs": 1}}},
-     "tuning.space.lr"),
-    ({"tuning": {"metric": "loss", "space": {"lr": 1e-4, "batch_size": 8, "epochs": 1}}}, "tuning.metric"),
-    ({"budget": {"min_steps": -1}}, "budget.min_steps"),
-    ({"epochs": 3}, "epochs"),
-    ({"tuning": {"n_trials": 0, "space": {"lr": {"low": 1e-4, "high": 1e-3}, "batch_size": 8, "epochs": 1}}},
-     "tuning.n_trials"),
+READER = tiny_config()["readers"]["extractive"]
+SPACE = {"lr": 1e-4, "batch_size": 8}
+
+
+@pytest.mark.parametrize(("change", "field", "hint"), [
+    ({"readers": {"extractive": {**READER, "doc_strid": 1}}}, "readers.extractive.doc_strid", "doc_stride"),
+    ({"readers": {"extractive": {**READER, "max_length": "long"}}}, "readers.extractive.max_length", "int"),
+    ({"readers": {"extractive": {**READER, "lr": 1e-3}}}, "readers.extractive.lr", "set per cell"),
+    ({"readers": {"extractiv": {}}}, "readers.extractiv", "extractive"),
+    ({"data": {"eval_limt": 5}}, "data.eval_limt", "eval_limit"),
+    ({"data": {"k": 5}}, "data.k", "set per cell"),
+    ({"tuning": {"n_trial": 2, "space": SPACE}}, "tuning.n_trial", "n_trials"),
+    ({"tuning": {"space": {**SPACE, "lrr": 1}}}, "tuning.space.lrr", "'lr'"),
+    ({"tuning": {"space": SPACE, "pruner": {"n_startup": 1}}}, "tuning.pruner.n_startup", "n_startup_trials"),
+    ({"budget": {"max_steps": 9, "min_step": 2}}, "budget.min_step", "min_steps"),
+    ({"budget": {"max_steps": "many"}}, "budget.max_steps", "int"),
+    ({"budget": {"max_steps": 5, "min_steps": 5, "patience": 2}}, "budget.patience", "nothing to decide"),
+    ({"budget": {"max_steps": 5, "min_steps": 9, "patience": None}}, "budget.min_steps", "exceeds"),
+    ({"epochs": 3}, "epochs", "unknown key"),
+    ({"strategies": [{"name": "none", "optons": {}}]}, r"strategies\[0\].optons", "options"),
 ])
-def test_bad_fields_are_named(change, field):
+def test_unknown_keys_and_bad_types_name_the_path_and_the_nearest_name(change, field, hint):
+    with pytest.raises(ConfigError, match=f"curve config curve.yaml: field '{field}': .*{hint}"):
+        parse_config(tiny_config(**change), "curve.yaml")
+
+
+@pytest.mark.parametrize(("change", "field"), [
+    ({"sizes": [-1]}, "sizes"),
+    ({"tuning": {"space": {"lr": 1e-4}}}, "tuning.space"),
+    ({"tuning": {"space": {"lr": {"low": 0, "high": 1, "log": True}, "batch_size": 8}}}, "tuning.space.lr"),
+    ({"tuning": {"metric": "loss", "space": SPACE}}, "tuning.metric"),
+    ({"tuning": {"n_trials": 3, "startup_trials": 4, "search": "tpe", "space": SPACE}}, "tuning.search"),
+    ({"budget": {"max_steps": 5, "min_steps": -1}}, "budget.min_steps"),
+    ({"tuning": {"n_trials": 0, "space": {"lr": {"low": 1e-4, "high": 1e-3}, "batch_size": 8}}}, "tuning.n_trials"),
+    ({"sizes": [1, 4], "budget": {"max_steps": 9, "patience": 2}}, "sizes"),
+])
+def test_bad_values_are_named(change, field):
     with pytest.raises(ConfigError, match=f"field '{field}'"):
         parse_config(tiny_config(**change), "curve.yaml")
+
+
+def test_missing_section_is_named():
+    raw = tiny_config()
+    del raw["budget"]
+    with pytest.raises(ConfigError, match="field 'budget': is required"):
+        parse_config(raw, "curve.yaml")
 
 
 def test_missing_file_and_bad_yaml(tmp_path):
@@ -54,3 +102,14 @@ def test_missing_file_and_bad_yaml(tmp_path):
     (tmp_path / "bad.yaml").write_text("name: [unclosed\n")
     with pytest.raises(ConfigError, match="not valid YAML"):
         load_config(tmp_path / "bad.yaml")
+
+
+@pytest.mark.parametrize(("args", "field"), [({"doc_strid": 1}, "doc_strid"), ({"max_length": "long"}, "max_length")])
+def test_curve_command_rejects_a_bad_reader_argument_at_load_writing_nothing(tmp_path, capsys, args, field):
+    raw = tiny_config(readers={"extractive": {**READER, **args}})
+    config, run_dir = tmp_path / "curve.yaml", tmp_path / "run"
+    config.write_text(yaml.safe_dump(raw))
+    assert main(["curve", "--config", str(config), "--run-dir", str(run_dir)]) == 2
+    err = capsys.readouterr().err
+    assert f"field 'readers.extractive.{field}'" in err and "decomp: error: curve config" in err
+    assert not run_dir.exists() and sorted(p.name for p in tmp_path.iterdir()) == ["curve.yaml"]

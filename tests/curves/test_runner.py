@@ -18,7 +18,7 @@ from optuna.trial import TrialState
 from decomp.cli import main
 from decomp.curves.config import load_config, parse_config
 from decomp.curves.rows import read_rows
-from decomp.curves.runner import step_budget
+from decomp.curves.training import step_budget
 from decomp.curves.study import study_name
 from tests.curves.conftest import tiny_config
 
@@ -41,13 +41,13 @@ def assert_rows_once(run_dir: Path, config_path: Path) -> list[dict]:
     return rows
 
 
-def test_step_floor():
-    config = parse_config(tiny_config(budget={"min_epochs": 10, "min_steps": 200}))
-    assert step_budget(config, epochs=3, steps_per_epoch=4) == 200  # small k: the step floor
-    assert step_budget(config, epochs=3, steps_per_epoch=50) == 500  # larger k: ten epochs
-    assert step_budget(config, epochs=20, steps_per_epoch=50) == 1000
-    capped = parse_config(tiny_config(budget={"min_epochs": 10, "min_steps": 200, "max_steps": 30}))
-    assert step_budget(capped, epochs=3, steps_per_epoch=4) == 30
+def test_step_budget_is_a_floor_the_searched_epochs_exceed_and_a_cap():
+    budget = parse_config(tiny_config(budget={"min_steps": 20, "max_steps": 100, "patience": None})).budget
+    assert step_budget(budget, epochs=3, steps_per_epoch=4) == (20, "min_steps")  # below the floor: lifted
+    assert step_budget(budget, epochs=3, steps_per_epoch=10) == (30, "max_epochs")  # the searched value counts
+    assert step_budget(budget, epochs=5, steps_per_epoch=10) == (50, "max_epochs")
+    assert step_budget(budget, epochs=20, steps_per_epoch=10) == (100, "max_steps")  # the cap
+    assert step_budget(budget, epochs=None, steps_per_epoch=10) == (100, "max_steps")  # no epochs: the cap
 
 
 def test_tiny_curve_on_sqlite_writes_each_row_once_and_resumes(write_config, tmp_path, capsys):
@@ -61,7 +61,13 @@ def test_tiny_curve_on_sqlite_writes_each_row_once_and_resumes(write_config, tmp
     assert row["dataset"] == "synthetic" and row["strategy"] == "none" and row["protocol_version"] == "gold-v1"
     assert row["n_eval"] == len(row["examples"]) == 6
     assert {"lr", "batch_size", "epochs", "max_steps"} <= set(row["hparams"]) and row["hparams"]["max_steps"] <= 3
-    assert all(set(v) == {"em", "f1", "answer_type", "question_type", "operators"} for v in row["examples"].values())
+    assert row["budget"]["kind"] == "fixed" and row["budget"]["steps_trained"] == row["hparams"]["max_steps"]
+    assert row["search"] == "random" and row["learner"] == "finetune" and row["eval_sample"]["n_questions"] == 6
+    assert len(row["trials"]) == 2 and all(set(t) >= {"number", "state", "params", "value"} for t in row["trials"])
+    assert {t["number"] for t in row["trials"]} == {0, 1} and row["best_trial"] in (0, 1)
+    assert all(set(v) == {"em", "f1", "answer_type", "question_type", "operators", "prediction", "passage"}
+               for v in row["examples"].values())
+    assert row["n_eval_passages"] == len({v["passage"] for v in row["examples"].values()})
     assert all(v["operators"] and v["answer_type"] in ("number", "span", "spans", "date", "yesno")
                for v in row["examples"].values())
     assert 100 * sum(v["f1"] for v in row["examples"].values()) / 6 == pytest.approx(row["f1"], abs=1e-3)

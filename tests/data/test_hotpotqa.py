@@ -116,10 +116,10 @@ def test_distinct_ids_with_the_same_text_stay_apart(tmp_path):
 @pytest.mark.parametrize("name, row, field, reason", [
     ("broken_line.jsonl", 2, None, "broken JSON line"),
     ("missing_question.jsonl", 2, "question", "missing"),
-    ("missing_context.json", 34, "context", "missing"),  # line where the second array entry starts
+    ("missing_context.json", "34 (record [1])", "context", "missing"),  # the second array entry, from line 34
     ("missing_answer.jsonl", 2, "answers_objects", "missing"),
     ("unknown_schema.jsonl", 1, None, "matches no known HotpotQA schema"),
-    ("broken_array.json", 63, None, "broken JSON array"),  # truncated on its last line
+    ("broken_array.json", "63 (record [1])", None, "broken JSON array"),  # truncated on its last line
 ])
 def test_bad_input_names_file_line_and_field(name, row, field, reason):
     with pytest.raises(DataError) as err:

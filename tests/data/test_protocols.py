@@ -54,10 +54,15 @@ def test_nested_subsets_are_nested_and_strategy_independent():
         nested_subset(train, len(train) + 1, 0)
 
 
-@pytest.mark.parametrize("bad", [0, -3, "ten", None])
+@pytest.mark.parametrize("bad", [-3, "ten", None, True])
 def test_bad_sizes_are_rejected(bad):
     with pytest.raises(ConfigError, match="training size"):
         parse_size(bad)
+
+
+def test_size_zero_is_the_zero_shot_point():
+    assert parse_size(0) == 0
+    assert nested_subset(gold_split(_pool(), 0).train, 0, subset_seed=0) == []
 
 
 def test_validation_carved_from_subset_only():

@@ -67,13 +67,14 @@ def test_blank_pipeline_when_the_full_english_model_is_missing(monkeypatch):
     assert RuleDecomposer().family("How many yards did he run?") == "count"
 
 
-def test_the_full_pipeline_is_used_when_it_loads(monkeypatch):
-    loaded = []
-
-    def fake_load(name, **kwargs):
-        loaded.append(name)
-        return spacy.blank("en")
-
-    monkeypatch.setattr(spacy, "load", fake_load)
-    rules.build_pipeline()
-    assert loaded == [rules.FULL_PIPELINE]
+def test_an_installed_pipeline_is_loaded_and_decomposes_as_the_blank_one(tmp_path, decomposer):
+    # A real pipeline on disk (no mock): its own components run before the rules, which match alike.
+    full = spacy.blank("en")
+    full.add_pipe("sentencizer")
+    full.add_pipe("attribute_ruler")
+    full.to_disk(tmp_path / "pipeline")
+    loaded = RuleDecomposer(str(tmp_path / "pipeline"))
+    assert loaded.nlp.pipe_names == ["sentencizer", "attribute_ruler", "qdmr_rules"]
+    questions = [question for question, *_ in CASES]
+    assert [loaded.family(q) for q in questions] == [family for _, family, _, _ in CASES]
+    assert loaded.decompose(questions) == decomposer.decompose(questions)

@@ -1,11 +1,13 @@
-"""A hand-built, realistic `Leaderboard` for the rendering tests: two DROP/HotpotQA groups, three strategies,
-five sizes including 'all', one crossover that never happens, and a gold-vs-predicted comparison."""
+"""A hand-built, realistic `Leaderboard` for the rendering tests: two DROP/HotpotQA groups (HotpotQA in its
+distractor context), four strategies with the `prior` baseline, five sizes including 'all', one crossover
+that never happens, executor answers on DROP's count questions and a gold-vs-predicted comparison."""
 
 from __future__ import annotations
 
 from decomp.leaderboard.model import (
     Best,
     Breakdown,
+    CountAnswers,
     Crossover,
     CurvePoint,
     Difference,
@@ -18,24 +20,28 @@ from decomp.leaderboard.model import (
 )
 
 SIZES: tuple[Size, ...] = (16, 64, 256, 1024, "all")
-STRATEGIES = ("none", "explicit-hybrid", "implicit-operators")
+STRATEGIES = ("none", "prior", "explicit-hybrid", "implicit-operators")
 SEEDS = 3
 
 # EM means per strategy at each size; F1 runs a few points above EM as it does on DROP and HotpotQA.
 EM = {
     "drop": {
         "none": (11.2, 19.8, 31.5, 42.7, 51.3),
+        "prior": (9.0, 10.5, 11.0, 11.0, 11.0),
         "explicit-hybrid": (17.9, 25.1, 33.0, 42.1, 50.2),
         "implicit-operators": (13.0, 21.2, 31.9, 42.9, 51.0),
     },
     "hotpotqa": {
         "none": (8.4, 15.6, 27.3, 38.8, 47.5),
+        "prior": (2.0, 2.5, 3.0, 3.0, 3.0),
         "explicit-hybrid": (14.6, 21.9, 32.0, 42.5, 50.1),
         "implicit-operators": (9.1, 16.0, 27.1, 38.5, 47.6),
     },
 }
 N_TRAIN = {"drop": 7705, "hotpotqa": 7810}
 N_EVAL = {"drop": 1273, "hotpotqa": 1382}
+N_PASSAGES = {"drop": 160, "hotpotqa": 1382}
+CONTEXT = {"drop": None, "hotpotqa": "distractor"}
 F1_GAIN = {"drop": 7.5, "hotpotqa": 9.0}
 
 # (dataset, strategy, metric) -> (k, lo, hi, never_share)
@@ -78,20 +84,24 @@ def _group(dataset: str) -> Group:
                     n_train=n_train,
                     n_seeds=SEEDS,
                     n_eval=N_EVAL[dataset],
+                    n_passages=N_PASSAGES[dataset],
                     em=_interval(mean, _width(i)),
                     f1=_interval(mean + gain, _width(i) * 0.9),
                     run_ids=run_ids(dataset, strategy, k),
                 )
             )
-            if strategy != "none":
-                delta = mean - em["none"][i]
+            for baseline in ("none", "prior"):
+                if strategy in (baseline, "prior"):
+                    continue
+                delta = mean - em[baseline][i]
                 differences.append(
                     Difference(
                         strategy=strategy,
                         k=k,
-                        n_pairs=SEEDS * N_EVAL[dataset],
+                        n_pairs=SEEDS,
                         em=_interval(delta, _width(i) * 0.6),
                         f1=_interval(delta * 0.8, _width(i) * 0.55),
+                        baseline=baseline,
                     )
                 )
         for metric, offset in (("em", 0.0), ("f1", gain)):
@@ -128,7 +138,7 @@ def _group(dataset: str) -> Group:
                 )
     crossovers = tuple(
         Crossover(strategy, metric, *CROSSOVERS[(dataset, strategy, metric)])
-        for strategy in STRATEGIES[1:]
+        for strategy in STRATEGIES[2:]
         for metric in ("em", "f1")
     )
     return Group(
@@ -142,6 +152,16 @@ def _group(dataset: str) -> Group:
         crossovers=crossovers,
         best=tuple(best),
         breakdowns=tuple(breakdowns),
+        context=CONTEXT[dataset],
+        count_answers=_count_answers() if dataset == "drop" else (),
+    )
+
+
+def _count_answers() -> tuple[CountAnswers, ...]:
+    """The executor's answers on DROP's 130 count questions x 3 seeds at two sizes: a hybrid that counts."""
+    return (
+        CountAnswers("explicit-hybrid", 16, 390, 62.8205, (("1", 245), ("2", 80), ("3", 40))),
+        CountAnswers("explicit-hybrid", 256, 390, 20.5128, (("2", 120), ("1", 80), ("3", 70))),
     )
 
 

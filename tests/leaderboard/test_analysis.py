@@ -9,7 +9,6 @@ import random
 import pytest
 
 from decomp.errors import DataError
-from decomp.leaderboard import analysis
 from decomp.leaderboard.analysis import CROSSOVER_DEFINITION, analyse
 from decomp.leaderboard.model import Interval
 from tests.leaderboard.test_rows import make_row
@@ -194,6 +193,56 @@ def test_two_rows_for_the_same_unit_are_an_error():
         analyse([], command="t")
 
 
-def test_the_crossover_definition_is_the_one_documented():
-    assert CROSSOVER_DEFINITION.startswith("Crossover: for each strategy and metric")
-    assert " ".join(analysis.__doc__.split()).count(CROSSOVER_DEFINITION) == 1
+def test_the_report_states_the_crossover_rule_it_applies():
+    """The rule printed in the report is the one the numbers follow: a strategy equal to `none` from k=50 on
+    crosses at 50, and the printed rule says so (smallest size from which the lower bound stays at or below 0)."""
+    from decomp.leaderboard.markup import render_markdown
+
+    rows = curve({"none": dict.fromkeys([10, 50, 100], BASE), "explicit": {10: BETTER, 50: BASE, 100: BASE}})
+    board = analyse(rows, command="t")
+    assert one(board.groups[0].crossovers, metric="em").k == 50
+    assert render_markdown(board).count(CROSSOVER_DEFINITION) == 1
+    assert "smallest size from which the 95% interval of the paired difference" in CROSSOVER_DEFINITION
+
+
+def test_prior_joins_every_reader_panel_with_gains_over_none_and_over_prior():
+    meta = {x: {"operators": ["select", "aggregate"] if i % 2 else ["select"]} for i, x in enumerate(IDS)}
+    prior_scores = {x: 1.0 if i >= 40 else 0.0 for i, x in enumerate(IDS)}  # 20%
+    rows = curve({"none": {10: BASE}, "explicit": {10: BETTER}}, meta=meta, budget={"kind": "converged"})
+    rows += [dict(r, run_id=f"gen-{r['run_id']}", reader="generative") for r in curve({"none": {10: BASE}}, meta=meta)]
+    rows += curve({"prior": {10: prior_scores}}, meta=meta, reader="none", learner="none")
+    groups = analyse(rows, command="t").groups
+    assert [g.reader for g in groups] == ["extractive", "generative"]  # no panel of its own for `prior`
+    extractive = groups[0]
+    assert extractive.strategies == ("none", "prior", "explicit")
+    got = {(d.strategy, d.baseline): d.em.mean for d in extractive.differences}
+    assert got == {("explicit", "none"): 20.0, ("none", "prior"): 30.0, ("explicit", "prior"): 50.0}
+    assert {d.strategy for d in extractive.crossovers} == {"explicit"}  # the crossover is against `none` only
+    assert one(groups[1].differences, strategy="none", baseline="prior").em.mean == 30.0
+    assert {b.strategy for b in extractive.breakdowns if (b.kind, b.value) == ("operator", "aggregate")} == {
+        "none", "prior", "explicit"}
+
+
+def test_share_of_one_among_the_executors_answers_on_count_questions():
+    rows = curve({"explicit": {10: BASE}, "none": {10: BASE}})
+    for row, answers in zip([r for r in rows if r["strategy"] == "explicit"],
+                            ({"1": 6, "2": 2}, {"1": 1, "3": 1}, {"2": 2}), strict=True):
+        row["executor_answers"] = answers
+    (got,) = analyse(rows, command="t").groups[0].count_answers
+    assert (got.strategy, got.k, got.n_answers, got.share_one) == ("explicit", 10, 12, 58.3333)
+    assert got.top == (("1", 7), ("2", 4), ("3", 1))
+
+
+def test_budget_context_and_learner_name_the_panel():
+    fixed = curve({"none": {10: BASE}}, budget={"kind": "fixed", "max_steps": 16}, context="gold",
+                  dataset="hotpotqa")
+    converged = [dict(r, run_id=f"c-{r['run_id']}", budget={"kind": "converged"}) for r in fixed]
+    titles = [g.title for g in analyse(fixed + converged, command="t").groups]
+    assert titles == ["hotpotqa (gold context) / extractive reader / gold decompositions",
+                      "hotpotqa (gold context) / extractive reader / gold decompositions, fixed budget"]
+    tuned = curve({"none": {0: BASE, 10: BASE}}, reader="causal", learner="finetune")
+    shown = [dict(r, run_id=f"icl-{r['run_id']}", learner="in-context", n_demonstrations=r["k"] // 2) for r in tuned]
+    groups = analyse(tuned + shown, command="t").groups
+    assert [g.reader for g in groups] == ["causal", "causal in-context"]
+    assert [(p.k, p.n_demonstrations) for p in groups[1].points] == [(0, 0.0), (10, 5.0)]
+    assert [p.k for p in groups[0].points] == [0, 10] and groups[0].points[0].n_demonstrations is None

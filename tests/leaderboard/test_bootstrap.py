@@ -1,4 +1,5 @@
-"""The bootstrap's draws and intervals, checked against a direct computation and against known bounds."""
+"""The bootstrap's draws and intervals, checked against a direct computation, against known bounds and for
+calibration on simulated studies whose questions share passages."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from tests.leaderboard.test_rows import make_row
 
 
 def test_example_counts_resample_each_stratum_among_itself():
-    draws = Draws.make(3, {0: 10}, n_boot=50, seed=1)
+    draws = Draws.make(3, {0: np.arange(10)}, n_boot=50, seed=1)
     whole = draws.example_counts(0, np.arange(10))
     assert whole.shape == (50, 10) and (whole.sum(axis=1) == 10).all()
     stratum = draws.example_counts(0, np.array([2, 5, 7]))
@@ -20,7 +21,7 @@ def test_example_counts_resample_each_stratum_among_itself():
 
 
 def test_the_same_units_get_the_same_resample():
-    draws = Draws.make(5, {0: 4}, n_boot=30, seed=2)
+    draws = Draws.make(5, {0: np.arange(4)}, n_boot=30, seed=2)
     a, b = draws.unit_indices(5), draws.unit_indices(5)
     assert np.array_equal(a, b) and a.min() >= 0 and a.max() <= 4
     assert draws.unit_indices(2).max() <= 1
@@ -65,7 +66,7 @@ def test_binary_scores_stay_in_range_and_shrink_like_one_over_root_n():
 
 
 def test_runs_with_missing_examples_average_over_what_they_scored():
-    draws = Draws.make(2, {0: 4}, n_boot=100, seed=0)
+    draws = Draws.make(2, {0: np.arange(4)}, n_boot=100, seed=0)
     full = Scores(0, np.array([[1, 0, 1, 0], [1, 0, 1, 0]], dtype=float), np.ones(4, dtype=bool))
     part = Scores(0, np.array([[1, 0, 0, 0], [1, 0, 0, 0]], dtype=float), np.array([True, True, False, False]))
     point, reps = unit_means(draws, [full, part])
@@ -78,3 +79,69 @@ def test_runs_with_missing_examples_average_over_what_they_scored():
 def test_interval_rounds_and_drops_negative_zero():
     got = interval(-1e-9, np.array([-1e-9, 0.1234567, np.nan]))
     assert got.mean == 0.0 and str(got.mean) == "0.0" and (got.lo, got.hi) == (0.3086, 12.037)
+
+
+def test_passages_are_resampled_whole_then_questions_within_them():
+    """Two passages of 3 and 1 questions: each replicate draws 2 passages, then each drawn passage's own
+    questions (as many as it has), exactly as the documented draws say."""
+    passages = np.array([0, 0, 1, 0])  # positions 0, 1, 3 share passage 0
+    draws = Draws.make(1, {0: passages}, n_boot=300, seed=5)
+    counts = draws.example_counts(0, np.arange(4))
+    rng = np.random.default_rng(5)
+    rng.random((300, 1))
+    passage_u, question_u = rng.random((300, 2)), rng.random((300, 2, 3))
+    members = {0: [0, 1, 3], 1: [2]}
+    for b in range(300):
+        expected = np.zeros(4, dtype=int)
+        for j in range(2):
+            p = int(passage_u[b, j] * 2)
+            for t in range(len(members[p])):
+                expected[members[p][int(question_u[b, j, t] * len(members[p]))]] += 1
+        assert counts[b].tolist() == expected.tolist()
+    # a replicate holds 2, 4 or 6 questions, never mixing a passage's share: the passage is the unit
+    assert set(counts.sum(axis=1).tolist()) == {2, 4, 6}
+    # a stratum (positions 1 and 2: one question of each passage) resamples its passages among themselves
+    assert (draws.example_counts(0, np.array([1, 2])).sum(axis=1) == 2).all()
+
+
+def test_rows_without_passages_fall_back_to_one_passage_per_question_and_the_report_says_so():
+    ids = [f"q{i:02d}" for i in range(12)]
+    scores = {x: float(i % 2) for i, x in enumerate(ids)}
+    old = analyse([make_row("old", scores)], command="t").groups[0]
+    assert not old.passages_recorded and old.points[0].n_passages == 12
+    meta = {x: {"passage": f"p{i // 4}"} for i, x in enumerate(ids)}
+    new = analyse([make_row("new", scores, meta=meta)], command="t").groups[0]
+    assert new.passages_recorded and (new.points[0].n_eval, new.points[0].n_passages) == (12, 3)
+
+
+def test_passage_correlated_scores_widen_the_interval():
+    """Whole passages right or wrong: the interval over passages is wider than one over independent questions."""
+    ids = [f"q{i:02d}" for i in range(40)]
+    scores = {x: float((i // 8) % 2) for i, x in enumerate(ids)}  # 5 passages of 8, alternately right/wrong
+    meta = {x: {"passage": f"p{i // 8}"} for i, x in enumerate(ids)}
+    by_passage = analyse([make_row("r", scores, meta=meta)], command="t").groups[0].points[0].em
+    by_question = analyse([make_row("r", scores)], command="t").groups[0].points[0].em
+    assert by_passage.mean == by_question.mean == 40.0
+    assert by_passage.hi - by_passage.lo > 1.5 * (by_question.hi - by_question.lo)
+
+
+def test_the_difference_interval_covers_a_true_zero_95_percent_of_the_time():
+    """Calibration: 300 simulated studies with passage-correlated scores and a true difference of 0
+    (benchmarks/bootstrap_coverage.py; it also prints the old example-level bootstrap's coverage)."""
+    from benchmarks.bootstrap_coverage import Setting, coverage
+
+    got = coverage(300, 400, seed=0, setting=Setting(passages=24, questions=(2, 9)), methods=("passage",))
+    assert 0.92 <= got["coverage_passage_bootstrap"] <= 0.98, got
+
+
+def test_the_coverage_benchmark_prints_both_coverages_and_writes_them(tmp_path, capsys):
+    import json
+
+    from benchmarks.bootstrap_coverage import main
+
+    got = main(["--studies", "4", "--n-boot", "100", "--out", str(tmp_path / "cov.json")])
+    printed = capsys.readouterr().out
+    assert "passage-level bootstrap" in printed and "old example-level bootstrap" in printed
+    written = json.loads((tmp_path / "cov.json").read_text())
+    assert written == json.loads(json.dumps(got)) and 0 <= written["coverage_example_bootstrap"] <= 1
+    assert written["command"] == "python -m benchmarks.bootstrap_coverage --studies 4 --n-boot 100 --seed 0"

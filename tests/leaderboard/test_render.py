@@ -34,8 +34,9 @@ def test_writes_every_format(report: tuple[Path, list[Path]]) -> None:
     assert names == {
         "README.md", "leaderboard.html", "leaderboard.json",
         "curves.csv", "differences.csv", "crossovers.csv", "best.csv", "breakdowns.csv", "sources.csv",
-        "plots/drop-extractive-gold-curve.svg", "plots/drop-extractive-gold-difference.svg",
-        "plots/hotpotqa-extractive-gold-curve.svg", "plots/hotpotqa-extractive-gold-difference.svg",
+        "count_answers.csv", "plots/drop-extractive-gold-curve.svg", "plots/drop-extractive-gold-difference.svg",
+        "plots/hotpotqa-distractor-extractive-gold-curve.svg",
+        "plots/hotpotqa-distractor-extractive-gold-difference.svg",
     }
     # Nothing else: no temp files left behind.
     assert set(_read_all(out)) == names
@@ -71,6 +72,7 @@ def test_csvs_parse_back_with_one_row_per_record(report: tuple[Path, list[Path]]
         "best.csv": sum(len(g.best) for g in board.groups),
         "breakdowns.csv": sum(len(g.breakdowns) for g in board.groups),
         "sources.csv": sum(len(rows) for _, _, rows in board.source_comparisons),
+        "count_answers.csv": sum(len(g.count_answers) for g in board.groups),
     }
     for name, count in expected.items():
         with open(out / name, newline="") as handle:
@@ -111,8 +113,9 @@ def test_markdown_has_headline_tables_plots_and_provenance(report: tuple[Path, l
     assert "explicit-hybrid still helps significantly (EM) at the largest size, k=all" in md
     title = "drop / extractive reader / gold decompositions"
     assert f"![Learning curves, {title}](plots/drop-extractive-gold-curve.svg)" in md
-    assert "(plots/hotpotqa-extractive-gold-difference.svg)" in md
-    assert "| 16 | 16 | 3 | 11.2 [6.4, 16.0] | 17.9 [13.1, 22.7] | 13.0 [8.2, 17.8] |" in md
+    assert "(plots/hotpotqa-distractor-extractive-gold-difference.svg)" in md
+    assert "| 16 | 16 | 3 (< 5 seeds) | 1273 / 160 | 11.2 [6.4, 16.0] | 9.0 [4.2, 13.8] | 17.9 [13.1, 22.7] | " \
+        "13.0 [8.2, 17.8] |" in md
     assert "| explicit-hybrid | 64 | 33.4 [31.3, 35.5] | 29.8 [27.5, 32.1] | -3.6 [-5.0, -2.2] |" in md
     assert f"runs: {len(board.provenance.run_ids)} " in md and "`3f2c1e9a7b4d`" in md and "`a41be07c`" in md
     assert "| torch | 2.6.0 |" in md and "1000 replicates, seed 0" in md
@@ -182,3 +185,38 @@ def test_a_group_without_none_has_no_difference_section_or_plot(tmp_path: Path) 
     assert [p.name for p in (tmp_path / "plots").iterdir()] == ["drop-extractive-gold-curve.svg"]
     md = (tmp_path / "README.md").read_text()
     assert "Difference to `none`" not in md and "No `none` runs in this group" in md
+
+
+def test_the_report_shows_prior_gains_count_answers_passages_and_few_seeds(report) -> None:
+    out, _ = report
+    md = (out / "README.md").read_text()
+    assert "### Difference to `prior` (same subsets and seeds)" in md
+    assert "| 16 | +2.2 [-0.7, +5.1] | +1.8 [-0.9, +4.4] | +8.9 [+6.0, +11.8] |" in md  # none, then the others
+    assert "### Final answers on count questions" in md
+    assert '| explicit-hybrid | 16 | 390 | 62.8 | 1 (245), 2 (80), 3 (40) |' in md
+    assert "20 of 20 points rest on fewer than 5 seeds" in md and "1382 / 1382" in md
+    with open(out / "differences.csv", newline="") as handle:
+        baselines = {(r["strategy"], r["baseline"]) for r in csv.DictReader(handle) if r["dataset"] == "drop"}
+    assert ("none", "prior") in baselines and ("explicit-hybrid", "prior") in baselines
+    assert ("prior", "none") not in baselines
+
+
+def test_headlines_name_a_fixed_budget_and_the_context() -> None:
+    group = replace(sample_board().groups[1], fixed_budget=True)
+    md = render.render_markdown(replace(sample_board(), groups=(group,)))
+    assert "- **hotpotqa (distractor context) / extractive reader / gold decompositions, fixed budget**: " in md
+
+
+def test_a_zero_shot_point_is_drawn_and_tabled() -> None:
+    from decomp.leaderboard import plots
+
+    group = sample_board().groups[0]
+    zero = [replace(p, k=0, n_train=0.0, n_seeds=5, n_demonstrations=0.0)
+            for p in group.points if p.k == 16]
+    shown = [replace(p, n_demonstrations=8.0) for p in group.points]
+    group = replace(group, sizes=(0, *group.sizes), points=tuple(zero + shown))
+    md = render.render_markdown(replace(sample_board(), groups=(group,)))
+    assert "| 0 | 0 | 5 | 1273 / 160 | 0 | 11.2 [6.4, 16.0] |" in md  # 5 seeds: no warning
+    assert "| demonstrations |" in md
+    svg = plots.curve_svg(group)
+    assert svg.count('id="xtick_') == 2 * 6  # six sizes, 0 included, on both panels

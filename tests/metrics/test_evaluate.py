@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import socket
 from pathlib import Path
 
 import pytest
@@ -12,11 +13,25 @@ from decomp.metrics.streaming import QAMetric
 evaluate = pytest.importorskip("evaluate")
 
 
-def test_runs_offline():
-    # the suite's conftest sets HF_HUB_OFFLINE / HF_EVALUATE_OFFLINE before evaluate reads them
+def test_loads_and_scores_with_the_network_unreachable_and_offline_flags_off(monkeypatch):
+    # Not the suite's offline flags (conftest sets them): the flags off and every connection refused.
     from huggingface_hub import constants
 
-    assert evaluate.config.HF_EVALUATE_OFFLINE and constants.HF_HUB_OFFLINE
+    monkeypatch.setattr(evaluate.config, "HF_EVALUATE_OFFLINE", False)
+    monkeypatch.setattr(constants, "HF_HUB_OFFLINE", False)
+    attempts = []
+
+    def refuse(*args, **kwargs):
+        attempts.append(args)
+        raise OSError("network access in a test")
+
+    monkeypatch.setattr(socket.socket, "connect", refuse)
+    monkeypatch.setattr(socket, "getaddrinfo", refuse)
+    drop = evaluate.load(evaluate_module_path("drop"))
+    hotpot = evaluate.load(evaluate_module_path("hotpotqa"))
+    assert drop.compute(predictions=["78"], references=[["78.0"]]) == {"em": 100.0, "f1": 100.0}
+    assert hotpot.compute(predictions=["the cat"], references=["cat"]) == {"em": 100.0, "f1": 100.0}
+    assert attempts == []
 
 
 def test_module_paths_are_package_folders():

@@ -1,8 +1,10 @@
 import csv
+import re
+from collections import Counter
 
 import pytest
 
-from decomp.qdmr.executor import SYMBOLIC_OPERATORS, execute, is_symbolic, run_program
+from decomp.qdmr.executor import SYMBOLIC_OPERATORS, execute, is_symbolic
 from decomp.qdmr.steps import OPERATORS, Step, parse_decomposition
 
 
@@ -250,112 +252,26 @@ def test_is_symbolic():
     assert not any(is_symbolic(Step("x", op)) for op in ("select", "project", "filter", "group", "none"))
 
 
-# ---- whole programs: real BREAK high-level dev decompositions, reader answers written from the passages ----
-
-PROGRAMS = [
-    (  # DROP_dev_history_1092_53b02aa7-df92-41f0-9388-b7629c4b09d8, gold "Socialist Revolutionaries"
-        "Who had more women as delegates, the Socialist Revolutionaries or the Bolsheviks?",
-        "return women as delegates of the  Socialist Revolutionaries ;return women as delegates of the  "
-        "Bolsheviks ;return number of  #1 ;return number of  #2 ;return which is more of #3 ,  #4",
-        "['select', 'select', 'aggregate', 'aggregate', 'comparison']",
-        {1: ["seven"], 2: ["one"]}, ["the Socialist Revolutionaries"], "RREEE"),
-    (  # DROP_dev_history_10_a0c02482-0031-400d-b6f0-aa089bcf1424, gold "80"
-        "How many total people were killed, captured and were listed as casualties?",
-        "return people who  were killed ;return number of  #1 ;return people who  were captured ;return "
-        "number of  #3 ;return people who  were listed as casualties ;return number of  #5 ;return sum of #2 "
-        "and  #4 and #6",
-        "['select', 'aggregate', 'select', 'aggregate', 'select', 'aggregate', 'arithmetic']",
-        {1: ["12 US troops"], 3: ["23"], 5: ["45 Federales"]}, ["80"], "REREREE"),
-    (  # DROP_dev_history_1276_10fed83a-a5cf-402e-a792-c7039553657f, gold "5700"
-        "How many French casualties were killed, wounded and missing in total after the Rifians attacked the "
-        "line?",
-        "return French casualties that were killed after the  Rifians attacked the line ;return French "
-        "casualties that were wounded after the  Rifians attacked the line ;return French casualties that "
-        "were missing after the  Rifians attacked the line ;return number of  #1 ;return number of  #2 ;"
-        "return number of  #3 ;return sum of #4 and  #5 and #6",
-        "['select', 'select', 'select', 'aggregate', 'aggregate', 'aggregate', 'arithmetic']",
-        {1: ["1,000"], 2: ["3,700"], 3: ["1,000"]}, ["5700"], "RRREEEE"),
-    (  # DROP_dev_history_1418_10cde81d-e30c-4b05-97fb-a45bbeaa2f08, gold "138"
-        "How many years after the 1537 inheritance treaty did Frederick William lay claim to the Silesian "
-        "principalities?",
-        "return when  the 1537 inheritance treaty was  ;return when  Frederick William lay claim to the "
-        "Silesian principalities ;return difference in  years of #1 and  #2",
-        "['select', 'select', 'arithmetic']", {1: ["1537"], 2: ["1675"]}, ["138"], "RRE"),
-    (  # DROP_dev_history_241_8932b025-d69e-4110-ad18-13462761c791, gold "4"
-        "How many days after the Braunau Parliament meeting was the Sendling's Night of Murder?",
-        "return when  was  the  Braunau Parliament meeting ;return when  was  the  Sendling 's Night of "
-        "Murder ;return difference in  days of #1 and  #2", "['select', 'select', 'arithmetic']",
-        {1: ["21 December 1705"], 2: ["night of 25 December 1705"]}, ["4"], "RRE"),
-    (  # DROP_dev_history_2187_27189445-ef12-49b8-8cdb-d1e2f79799c5, gold "93.2|93.8"
-        "How many percent were not  Polish?", "return percent that were Polish ;return percent besides  #1",
-        "['select', 'discard']", {1: ["6.8%"]}, ["93.2"], "RE"),
-    (  # DROP_dev_nfl_1240_389b9b3a-8473-44c9-a8c1-a2ba140c81b6, gold "4"
-        "How many field goals over 30 yards did Nick Folk make?",
-        "return field goals of Nick Folk ;return yards of #1 ;return #1 where #2 is higher than 30 ;return "
-        "number of  #3",
-        "['select', 'project', 'comparative', 'aggregate']",
-        {1: ["48-yard field goal", "41-yard field goal", "47-yard field goal", "42-yard field goal"],
-         2: ["48", "41", "47", "42"]}, ["4"], "RREE"),
-    (  # DROP_dev_nfl_104_2d43aca4-9996-4bb0-99aa-8009591f76bb, gold "8|69|6"
-        "How many yards longer was the longest field goal over the second longest?",
-        "return yards of field goals ;return longest of #1 ;return second longest of #1 ;return difference "
-        "of #2 and  #3",
-        "['select', 'aggregate', 'aggregate', 'arithmetic']", {1: ["23-yard", "43-yard", "35-yard"]}, ["8"],
-        "REEE"),
-    (  # DROP_dev_history_1019_72407857-72ac-480e-bc2d-0e4ce3781f10, gold "1852"
-        "Which year saw a smaller Siamese invasion force, 1852 or 1854?",
-        "return size of the  Siamese invasion force in  1852 ;return size of the  Siamese invasion force in  "
-        "1854 ;return which is smaller of #1 ,  #2",
-        "['select', 'select', 'comparison']",  # sizes the executor cannot compare: the reader answers step 3
-        {1: ["several thousand"], 2: ["the largest Siamese invasion force"], 3: ["1852"]}, ["1852"], "RRR"),
+# Share of the real symbolic steps (BREAK dev, high-level and low-level together) the executor answers for
+# at least one of the stand-in inputs below; measured at 0.99, 1.00, 0.83, 0.96, 0.90, 0.77, 0.98, 0.83, 1.00
+# and 0.90. A handler that stops matching its steps drops its operator below the floor.
+COVERAGE_FLOOR = {"aggregate": 0.95, "arithmetic": 0.95, "boolean": 0.75, "comparative": 0.9, "comparison": 0.85,
+                  "discard": 0.7, "intersection": 0.95, "sort": 0.75, "superlative": 0.95, "union": 0.85}
+# Step texts whose answer the stand-in inputs fix exactly: (pattern, stand-in, expected answer).
+TEMPLATES = [
+    (r"(?:the )?number of #\d+", "pair", ["2"]),
+    (r"(?:the )?sum of #\d+ and #\d+", "13", ["26"]),
+    (r"(?:the )?difference of #\d+ and #\d+", "13", ["0"]),
+    (r"#\d+ , #\d+", "13", ["13", "13"]),
 ]
 
 
-@pytest.mark.parametrize("question, decomposition, operators, answers, final, by", PROGRAMS,
-                         ids=[p[0][:40] for p in PROGRAMS])
-def test_run_program_on_break_decompositions(question, decomposition, operators, answers, final, by):
-    steps = parse_decomposition(decomposition, operators)
-    trace = run_program(steps, lambda index, text: answers[index], question=question)
-    assert trace[-1][1] == final
-    assert "".join(source[0].upper() for _, _, source in trace) == by
-
-
-def test_run_program_trace_substitutes_answers():
-    steps = parse_decomposition("return field goals of Nick Folk ;return yards of #1 ;return #1 where #2 is "
-                                "higher than 42 ;return number of  #3",
-                                "['select', 'project', 'comparative', 'aggregate']")
-    asked = []
-
-    def answer(index, text):
-        asked.append((index, text))
-        return {1: ["48-yard field goal", "41-yard field goal"], 2: ["48", "41"]}[index]
-
-    trace = run_program(steps, answer)
-    assert asked == [(1, "field goals of Nick Folk"), (2, "yards of 48-yard field goal, 41-yard field goal")]
-    assert trace == [
-        ("field goals of Nick Folk", ["48-yard field goal", "41-yard field goal"], "reader"),
-        ("yards of 48-yard field goal, 41-yard field goal", ["48", "41"], "reader"),
-        ("48-yard field goal, 41-yard field goal where 48, 41 is higher than 42", ["48-yard field goal"],
-         "executor"),
-        ("number of 48-yard field goal", ["1"], "executor"),
-    ]
-
-
-def test_run_program_falls_back_to_reader():
-    # DROP_dev_history_1352_d1397441-2f73-4c7b-8ad5-0cbef7a35ea9: the passage dates one landing only as
-    # "the previous year", which the executor cannot compare; the reader answers the comparison.
-    steps = parse_decomposition("return when  did Fitzmaurice land in  Smerwick ;return when  did Sebastiano "
-                                "di San Giuseppe land in  Smerwick ;return which was  later of #1 ,  #2",
-                                "['select', 'select', 'comparison']")
-    answers = {1: ["the previous year"], 2: "10 September 1580", 3: ["Sebastiano di San Giuseppe"]}
-    trace = run_program(steps, lambda i, text: answers[i])
-    assert trace[1][1] == ["10 September 1580"]  # a plain string is one answer
-    assert trace[2] == ("which was later of the previous year , 10 September 1580",
-                        ["Sebastiano di San Giuseppe"], "reader")
-
-
-def test_every_real_symbolic_step_executes_or_declines(data_dir):
-    """No BREAK dev step (high-level and low-level) makes the executor raise, whatever it is given."""
+@pytest.mark.slow  # every symbolic step of both BREAK dev files, five stand-in inputs each (~6 s)
+def test_real_symbolic_steps_execute_at_the_measured_rate_and_never_raise(data_dir):
+    """Each real step is given stand-in answers for its references: the same one for every step, or
+    distinct numbers (so that comparisons have a winner). Whatever it returns is a list of strings; the
+    steps of the fixed templates get their exact answer; each operator is answered at its measured rate."""
+    seen, answered, templated = Counter(), Counter(), Counter()
     for name in ("QDMR-high-level/dev.csv", "QDMR/dev.csv"):
         with open(data_dir / "raw" / "break" / name, newline="", encoding="utf-8") as f:
             for row in csv.DictReader(f):
@@ -364,7 +280,23 @@ def test_every_real_symbolic_step_executes_or_declines(data_dir):
                 except ValueError:
                     continue
                 for i, step in enumerate(steps, start=1):
-                    for dummy in (["13"], ["yes"], ["17 August 1990", "3,000"], []):
-                        got = execute(step, dict.fromkeys(range(1, i), dummy), steps=steps,
-                                      question=row["question_text"])
-                        assert got is None or all(isinstance(a, str) for a in got)
+                    if not is_symbolic(step):
+                        continue
+                    stand_ins = {"13": dict.fromkeys(range(1, i), ["13"]),
+                                 "yes": dict.fromkeys(range(1, i), ["yes"]),
+                                 "pair": dict.fromkeys(range(1, i), ["17 August 1990", "3,000"]),
+                                 "empty": dict.fromkeys(range(1, i), []),
+                                 "distinct": {j: [str(10 * j)] for j in range(1, i)}}
+                    got = {key: execute(step, previous, steps=steps, question=row["question_text"])
+                           for key, previous in stand_ins.items()}
+                    assert all(g is None or all(isinstance(a, str) for a in g) for g in got.values()), step
+                    seen[step.operator] += 1
+                    answered[step.operator] += any(g is not None for g in got.values())
+                    for pattern, key, expected in TEMPLATES:
+                        if re.fullmatch(pattern, step.text):
+                            assert got[key] == expected, (step.text, got[key])
+                            templated[pattern] += 1
+    assert set(seen) == SYMBOLIC_OPERATORS
+    rates = {op: answered[op] / seen[op] for op in seen}
+    assert {op: rate for op, rate in rates.items() if rate < COVERAGE_FLOOR[op]} == {}, rates
+    assert all(templated[pattern] >= 50 for pattern, _, _ in TEMPLATES), templated

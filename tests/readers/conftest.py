@@ -7,7 +7,7 @@ import os
 import pytest
 
 from decomp.data.schema import Answer, Example, Paragraph
-from decomp.readers.types import Prediction, ReaderInput
+from decomp.types import Prediction, ReaderInput, as_spans, join_spans
 
 # Before any test module imports transformers (the suite's conftest sets it too).
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
@@ -28,9 +28,9 @@ class WholeQuestion:
 
     def predict(self, examples, answer) -> list[Prediction]:
         inputs = [self.training_inputs(e)[0] for e in examples]
-        answers = answer(inputs)
-        return [Prediction(i.example_id, answers[i.uid], [{"step": 0, "answer": answers[i.uid]}])
-                for i in inputs]
+        answers = {uid: as_spans(a) for uid, a in answer(inputs).items()}
+        return [Prediction(i.example_id, join_spans(answers[i.uid]), [{"step": 0, "spans": list(answers[i.uid])}],
+                           answers[i.uid]) for i in inputs]
 
 
 def example(ex_id: str, question: str, passage: str, *answers: str, source: str = "drop") -> Example:

@@ -7,7 +7,7 @@ from torch.utils.data import DataLoader
 
 from decomp.readers import GenerativeReader
 from decomp.readers.seq2seq import seq2seq_features, source_text, target_text
-from decomp.readers.types import ReaderInput
+from decomp.types import ReaderInput
 from tests.readers.conftest import WholeQuestion, example
 
 
@@ -30,7 +30,7 @@ def eval_loader(examples) -> DataLoader:
 def test_source_and_target_texts():
     item = ReaderInput("u", "u", "Who scored?", "Anna and Ben scored.", (("Anna", "Ben"), ("Ben",)))
     assert source_text(item) == "question: Who scored? context: Anna and Ben scored."
-    assert target_text(item) == "Anna, Ben"
+    assert target_text(item) == "Anna ; Ben"
 
 
 def test_training_labels_end_in_eos_and_inputs_without_gold_are_skipped():

@@ -5,7 +5,7 @@ import pytest
 from decomp.data.schema import Answer, Example, Paragraph
 from decomp.errors import ConfigError
 from decomp.readers.scoring import metric_for, prediction_record, score
-from decomp.readers.types import Prediction
+from decomp.types import Prediction
 
 
 def _example(source: str, *answers: Answer) -> Example:

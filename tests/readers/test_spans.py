@@ -1,11 +1,13 @@
 from __future__ import annotations
 
+import re
+
 import numpy as np
 
 from decomp.readers.models import load_tokenizer
-from decomp.readers.spans import answers_from_windows, best_span
-from decomp.readers.types import ReaderInput
-from decomp.readers.windows import window_features
+from decomp.readers.spans import answers_from_windows, best_span, distinct_spans, tagged_spans
+from decomp.readers.windows import BIO_B, BIO_I, BIO_O, window_features
+from decomp.types import ReaderInput
 
 FILLER = " ".join(f"Sentence {k} talks about nothing in particular." for k in range(30))
 CONTEXT = f"{FILLER} Late in the game Jason Elam kicked the field goal. {FILLER} Then Mike Vanderjagt missed."
@@ -54,7 +56,7 @@ def test_the_best_span_over_all_windows_is_cut_from_the_context():
             logits.append(_logits(w, None, 0.0))
     answers = answers_from_windows(windows, [s for s, _ in logits], [e for _, e in logits],
                                    {"q1": item.context, "q2": other.context}, n_best=5, max_answer_length=10)
-    assert answers["q1"] == "Jason Elam"  # original casing, from the character offsets
+    assert answers["q1"] == ("Jason Elam",)  # original casing, from the character offsets
     assert set(answers) == {"q1", "q2"}
 
 
@@ -62,4 +64,45 @@ def test_an_input_without_a_valid_span_answers_empty():
     windows = [{"uid": "a", "offsets": [None, None]}]
     answers = answers_from_windows(windows, [np.zeros(2)], [np.zeros(2)], {"a": "text"}, n_best=2,
                                    max_answer_length=3)
-    assert answers == {"a": ""}
+    assert answers == {"a": ()}
+
+
+def _tags(n: int, marks: dict[int, int]) -> np.ndarray:
+    """Tag logits (tokens x O/B/I) that pick O everywhere except at the marked tokens."""
+    logits = np.zeros((n, 3))
+    logits[:, BIO_O] = 1.0
+    for k, tag in marks.items():
+        logits[k, tag] = 5.0
+    return logits
+
+
+def test_tagged_spans_follow_b_and_i_inside_the_context():
+    offsets = [None, (0, 4), (5, 9), (10, 14), (15, 19), None]
+    tags = _tags(6, {0: BIO_B, 1: BIO_B, 2: BIO_I, 4: BIO_I, 5: BIO_I})
+    # [CLS] tagged B is outside the context; an I after O starts a span (lenient); SEP ends it.
+    assert tagged_spans(tags, offsets, max_answer_length=5) == [(0, 9), (15, 19)]
+    assert tagged_spans(tags, offsets, max_answer_length=1) == [(15, 19)]
+
+
+def test_distinct_spans_keep_the_longest_of_overlaps_and_each_text_once():
+    context = "Jason Elam kicked; jason elam kicked again; Mike Vanderjagt missed."
+    spans = [(0, 5), (0, 10), (19, 29), (44, 59), (44, 59)]
+    assert distinct_spans(spans, context) == ("Jason Elam", "Mike Vanderjagt")
+
+
+def test_several_tagged_spans_answer_else_the_start_end_span():
+    context = "Elam kicked a field goal, then Vanderjagt kicked a field goal."
+    offsets = [None] + [m.span() for m in re.finditer(r"\w+", context)] + [None]
+    n = len(offsets)
+    start, end = np.zeros(n), np.zeros(n)
+    start[1], end[1] = 5.0, 5.0  # start/end: "Elam"
+    window = {"uid": "u", "offsets": offsets}
+    two = _tags(n, {1: BIO_B, 7: BIO_B})  # "Elam" and "Vanderjagt"
+    one = _tags(n, {7: BIO_B})
+    args = {"n_best": 3, "max_answer_length": 5}
+    assert answers_from_windows([window], [start], [end], {"u": context}, tag_logits=[two], **args) == \
+        {"u": ("Elam", "Vanderjagt")}
+    # One tagged span: the start/end head answers, as a single-span reader does.
+    assert answers_from_windows([window], [start], [end], {"u": context}, tag_logits=[one], **args) == \
+        {"u": ("Elam",)}
+    assert answers_from_windows([window], [start], [end], {"u": context}, **args) == {"u": ("Elam",)}

@@ -3,8 +3,8 @@ from __future__ import annotations
 import pytest
 
 from decomp.readers.models import load_tokenizer
-from decomp.readers.types import ReaderInput
-from decomp.readers.windows import locate_answer, window_features
+from decomp.readers.windows import BIO_B, BIO_I, IGNORE, bio_labels, locate_answer, locate_spans, window_features
+from decomp.types import ReaderInput
 
 FILLER = " ".join(f"Sentence {k} talks about nothing in particular." for k in range(40))
 LONG = f"{FILLER} The winning kick came from Jason Elam at the end. {FILLER}"
@@ -87,3 +87,26 @@ def test_long_questions_are_cut_to_half_the_window(tokenizer):
 def test_stride_must_leave_room_for_the_context(tokenizer):
     with pytest.raises(ValueError, match="doc_stride"):
         window_features(tokenizer, [], max_length=64, doc_stride=32, train=False)
+
+
+def test_locate_spans_finds_every_occurrence_of_every_gold_span():
+    context = "Elam kicked. Vanderjagt kicked. Elam kicked again."
+    assert locate_spans(context, [("Nobody",), ("Elam", "Vanderjagt")]) == [(0, 4), (13, 23), (32, 36)]
+    assert locate_spans(context, [("Jason",)]) == []
+
+
+def test_training_windows_tag_every_occurrence_and_ignore_cut_ones(tokenizer):
+    context = "Elam kicked a goal. Vanderjagt kicked a goal. Elam kicked again."
+    item = ReaderInput("u", "u", "Who kicked?", context, (("Elam", "Vanderjagt"),))
+    (feature,), _ = window_features(tokenizer, [item], max_length=64, doc_stride=16, train=True)
+    spans: list[list[int]] = []
+    for token, tag in zip(feature["input_ids"], feature["bio_labels"], strict=True):
+        if tag == BIO_B:
+            spans.append([token])
+        elif tag == BIO_I:
+            spans[-1].append(token)
+    assert [tokenizer.decode(s) for s in spans] == ["elam", "vanderjagt", "elam"]
+    assert feature["bio_labels"][0] == IGNORE and not feature["negative"]
+    # An occurrence cut by the window edge is left out of the loss, not taught as O.
+    offsets = [None, (0, 4), (5, 11), None]
+    assert bio_labels(offsets, [(0, 4), (5, 15)]) == [IGNORE, BIO_B, IGNORE, IGNORE]

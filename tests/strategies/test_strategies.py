@@ -2,7 +2,7 @@ import pytest
 
 from decomp.data.schema import Answer, Example, Paragraph
 from decomp.errors import ConfigError
-from decomp.qdmr.steps import parse_decomposition
+from decomp.qdmr.steps import Step, parse_decomposition
 from decomp.strategies import REGISTRY, get_strategy
 from decomp.strategies.explicit import expand
 
@@ -17,8 +17,9 @@ def _example(eid: str = "ex1", steps=DECOMP, subs=()) -> Example:
                    answers=(Answer.span("Federales"),), decomposition=steps, sub_answers=subs, group="g")
 
 
-def test_registry_has_every_strategy_and_rejects_unknown():
-    assert set(REGISTRY) == {"none", "implicit-operators", "implicit-steps", "explicit", "explicit-hybrid"}
+def test_registry_has_the_compared_strategies_and_rejects_unknown():
+    # A subset: the registry's contents come from discovery (tests/test_registry.py checks it finds every one).
+    assert {"none", "implicit-operators", "implicit-steps", "explicit", "explicit-hybrid"} <= set(REGISTRY)
     with pytest.raises(ConfigError, match="unknown strategy 'bogus'.*explicit"):
         get_strategy("bogus")
     with pytest.raises(ConfigError, match="supervision"):
@@ -43,6 +44,8 @@ def test_expand_substitutes_known_answers_and_inlines_unknown_steps():
     assert expand(DECOMP, 3, {1: "160", 2: "30"}) == "which side was more of 160 , 30"
     assert expand(DECOMP, 3, {}) == ("which side was more of (casualties of the Federales) , "
                                      "(casualties of the Americans)")
+    many = [*(Step(f"step {i}") for i in range(1, 12)), Step("sum of #1 and #11")]  # #11 is not #1 then "1"
+    assert expand(many, 12, {1: "3", 11: "40"}) == "sum of 3 and 40"
 
 
 def test_explicit_training_inputs_by_supervision():

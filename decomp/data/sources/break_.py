@@ -83,14 +83,19 @@ def _read(records, path: str, lenient: bool) -> BreakTable:
     return BreakTable(path, rows, problems)
 
 
+def _require_columns(found, path: str) -> None:
+    """Every column, even when lenient: without `operators` every step's operator would silently be none."""
+    missing = [c for c in COLUMNS if c not in (found or ())]
+    if missing:
+        raise DataError(f"missing column(s) {missing}; found {list(found or ())}", file=path, row=0)
+
+
 def load_break_csv(path: str | Path, *, lenient: bool = False) -> BreakTable:
     """Read one BREAK CSV; every `#k` and operator list is validated (DataError names the row)."""
     path = str(path)
     with open(path, newline="", encoding="utf-8") as f:
         reader = csv.DictReader(f)
-        missing = [c for c in COLUMNS[:3] if c not in (reader.fieldnames or ())]
-        if missing:
-            raise DataError(f"missing column(s) {missing}; found {reader.fieldnames}", file=path, row=0)
+        _require_columns(reader.fieldnames, path)
         return _read(reader, path, lenient)
 
 
@@ -100,6 +105,7 @@ def load_break_hub(config: str = "QDMR-high-level", split: str = "validation", *
     import datasets
 
     ds = datasets.load_dataset(HUB_NAME, config, split=split)
+    _require_columns(ds.column_names, f"{HUB_NAME}/{config}/{split}")
     return _read(iter(ds), f"{HUB_NAME}/{config}/{split}", lenient)
 
 

@@ -239,14 +239,29 @@ def load_successive_prompting(path: str | Path, *, lenient: bool = False) -> Dro
 
 # --- simple-evals JSONL ----------------------------------------------------------------------------
 
-def _simple_evals_records(lines: Iterable[str], path: str) -> Iterator[Example | DataError]:
+def _lines(f, path: str) -> Iterator[bytes | DataError]:
+    """The raw lines of a (gzipped) file; a cut-short or corrupt gzip ends them with a located error."""
+    row = 0
+    try:
+        for row, raw in enumerate(f, start=1):  # noqa: B007  (row names the line after the last one read)
+            yield raw
+    except (EOFError, OSError) as exc:  # gzip.BadGzipFile is an OSError
+        yield DataError(f"unreadable after this line: {exc}", file=path, row=row + 1)
+
+
+def _simple_evals_records(lines: Iterable[bytes | str | DataError], path: str) -> Iterator[Example | DataError]:
     for line_no, line in enumerate(lines):
         row = line_no + 1
+        if isinstance(line, DataError):
+            yield line
+            continue
         if not line.strip():  # a blank line (e.g. at the end) holds no record
             continue
         try:
             try:
-                record = json.loads(line)
+                record = json.loads(line.decode("utf-8") if isinstance(line, bytes) else line)
+            except UnicodeDecodeError as exc:  # one bad line, not the file: lenient loading skips it
+                raise DataError(f"not UTF-8 text ({exc.reason} at byte {exc.start})", file=path, row=row) from None
             except json.JSONDecodeError as exc:
                 raise DataError(f"invalid JSON: {exc.msg} (column {exc.colno})", file=path, row=row) from None
             if not isinstance(record, dict):
@@ -274,8 +289,8 @@ def load_drop_simple_evals(path: str | Path, *, lenient: bool = False) -> DropLo
     """simple-evals' `drop_v0_*.jsonl(.gz)`: no ids, answers as `|`-joined strings (types inferred)."""
     path = str(path)
     opener = gzip.open if path.endswith(".gz") else open
-    with opener(path, "rt", encoding="utf-8") as f:
-        return _collect(_simple_evals_records(f, path), path, lenient)
+    with opener(path, "rb") as f:  # bytes: a line that is not UTF-8 is that line's error, not the file's
+        return _collect(_simple_evals_records(_lines(f, path), path), path, lenient)
 
 
 # --- hub -------------------------------------------------------------------------------------------

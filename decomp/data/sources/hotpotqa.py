@@ -79,8 +79,9 @@ def _read_text(path: Path) -> str:
         raise DataError(f"not UTF-8 text ({exc.reason} at byte {exc.start})", file=str(path)) from None
 
 
-def _array_records(text: str, path: str) -> list[tuple[int, object]]:
-    """Decode a JSON array element by element, so each record keeps the line it starts on."""
+def _array_records(text: str, path: str) -> list[tuple[str, object]]:
+    """Decode a JSON array element by element, so each record keeps the line it starts on and its index in the
+    array (the official files are one line: the line alone would name every record "row 1")."""
     decoder, records = json.JSONDecoder(), []
     pos = text.index("[") + 1
     line, counted = 1, 0
@@ -99,8 +100,9 @@ def _array_records(text: str, path: str) -> list[tuple[int, object]]:
             try:
                 value, end = decoder.raw_decode(text, pos)
             except json.JSONDecodeError as exc:
-                raise DataError(f"broken JSON array ({exc.msg})", file=path, row=exc.lineno) from None
-            records.append((line_at(pos), value))
+                raise DataError(f"broken JSON array ({exc.msg})", file=path,
+                                row=f"{exc.lineno} (record [{len(records)}])") from None
+            records.append((f"{line_at(pos)} (record [{len(records)}])", value))
             pos = _WHITESPACE.match(text, end).end()
             if text.startswith(",", pos):
                 pos = _WHITESPACE.match(text, pos + 1).end()
@@ -128,7 +130,7 @@ def _jsonl_records(text: str, path: str) -> list[tuple[int, object]]:
     return records
 
 
-def _read_records(path: Path) -> list[tuple[int, object]]:
+def _read_records(path: Path) -> list[tuple[int | str, object]]:
     text = _read_text(path)
     if text.lstrip().startswith("["):
         return _array_records(text, str(path))
@@ -153,7 +155,7 @@ def _schema_of(record: object) -> str | None:
 class _Fields:
     """Typed access to one record's fields; every failure names the file, line and field."""
 
-    def __init__(self, record: object, path: str, line: int) -> None:
+    def __init__(self, record: object, path: str, line: int | str) -> None:
         if not isinstance(record, dict):
             raise DataError(f"expected a JSON object, got {type(record).__name__}", file=path, row=line)
         self.record, self.path, self.line = record, path, line
@@ -244,7 +246,7 @@ _PARSERS = {"official": _official, "hf": _hf, "ircot": _ircot}
 _CONTEXT_FIELD = {"official": "context", "hf": "context", "ircot": "contexts"}
 
 
-def _example(record: object, fmt: str, path: str, label: str, line: int, split: str) -> Example:
+def _example(record: object, fmt: str, path: str, label: str, line: int | str, split: str) -> Example:
     f = _Fields(record, path, line)
     fields = _PARSERS[fmt](f)
     if not fields["context"]:
@@ -271,7 +273,7 @@ def _example(record: object, fmt: str, path: str, label: str, line: int, split: 
         supporting_facts=fields.get("supporting_facts", ()), meta=meta)
 
 
-def _table(records: Iterable[tuple[int, object]], path: str, label: str, lenient: bool, *,
+def _table(records: Iterable[tuple[int | str, object]], path: str, label: str, lenient: bool, *,
            fmt: str | None = None, split: str = "") -> HotpotTable:
     records = list(records)
     if fmt is None:

@@ -1,7 +1,8 @@
-"""What strategies hand to readers and what readers hand back: plain records keyed by id."""
+"""Records shared by strategies, readers and scoring: reader inputs and predictions, keyed by id."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 
@@ -34,3 +35,18 @@ class Prediction:
     def answer_spans(self) -> tuple[str, ...]:
         """The answer as the metrics take it: its spans where it has several, else the string."""
         return self.spans if len(self.spans) > 1 else (self.answer,)
+
+
+ReaderAnswer = str | tuple[str, ...]
+"""What a reader answers for one input: its spans (a multi-span answer), or one string."""
+
+
+def as_spans(answer: str | Sequence[str]) -> tuple[str, ...]:
+    """A reader's answer as a tuple of spans: a string is one span; blank spans are dropped."""
+    spans = (answer,) if isinstance(answer, str) else tuple(answer)
+    return tuple(s.strip() for s in spans if s.strip())
+
+
+def join_spans(spans: Sequence[str]) -> str:
+    """The text shown for a set of spans (and substituted for `#k` in later steps)."""
+    return ", ".join(spans)

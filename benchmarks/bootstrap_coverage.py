@@ -1,0 +1,117 @@
+"""How often the leaderboard's 95% interval of a paired difference covers the truth when questions share
+passages: the passage-level bootstrap (decomp.leaderboard.bootstrap) against the old example-level one.
+
+Each simulated study evaluates two strategies, A and B, trained with 3 seeds, on the questions of P passages
+(a few to a dozen questions each). A question is right when
+
+    mu + passage_p + question_q + strategy_by_passage_(s,p) + noise_(s,seed,q) > 0
+
+with normal effects. A and B are exchangeable, so the true difference is 0 over the population of passages,
+but each study's passages favour one strategy or the other as a block (the strategy-by-passage term), as a
+reader that handles one kind of passage better does. The interval of A - B is computed by the leaderboard's
+own code: resampling passages then questions, or (old) every question as its own passage, which is the
+example-level bootstrap the leaderboard used before. Coverage is the share of studies whose interval holds 0.
+
+    python -m benchmarks.bootstrap_coverage [--studies 400] [--n-boot 1000] [--seed 0] [--out PATH]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import numpy as np
+
+from decomp.leaderboard.bootstrap import Draws, Scores, interval, over_units, unit_means
+
+RESULTS = Path(__file__).resolve().parent / "results"
+
+
+@dataclass(frozen=True)
+class Setting:
+    passages: int = 30
+    questions: tuple[int, int] = (3, 14)  # questions per passage: uniform in [lo, hi]
+    seeds: int = 3
+    mu: float = 0.0
+    passage_sd: float = 1.0
+    question_sd: float = 0.7
+    strategy_by_passage_sd: float = 0.6
+    noise_sd: float = 0.5
+
+
+def simulate(rng: np.random.Generator, setting: Setting) -> tuple[np.ndarray, np.ndarray]:
+    """One study: per-question 0/1 scores (2 strategies, seeds, questions) and each question's passage."""
+    sizes = rng.integers(setting.questions[0], setting.questions[1] + 1, size=setting.passages)
+    passage = np.repeat(np.arange(setting.passages), sizes)
+    n = len(passage)
+    base = setting.mu + rng.normal(0, setting.passage_sd, setting.passages)[passage] \
+        + rng.normal(0, setting.question_sd, n)
+    by_passage = rng.normal(0, setting.strategy_by_passage_sd, (2, 1, setting.passages))[..., passage]
+    noise = rng.normal(0, setting.noise_sd, (2, setting.seeds, n))
+    return (base + by_passage + noise > 0).astype(float), passage
+
+
+def difference_interval(scores: np.ndarray, passage: np.ndarray, n_boot: int, seed: int):
+    """The 95% interval (in points) of A - B, paired, through the leaderboard's bootstrap. `passage` gives
+    each question its passage number; np.arange(n) makes every question its own passage (the old way)."""
+    _, seeds, n = scores.shape
+    draws = Draws.make(seeds, {0: passage}, n_boot, seed)
+    mask = np.ones(n, dtype=bool)
+    runs = [Scores(0, np.stack([scores[0, t] - scores[1, t]] * 2), mask) for t in range(seeds)]
+    point, reps = over_units(draws, *unit_means(draws, runs))
+    return interval(point[0], reps[:, 0])
+
+
+def coverage(studies: int, n_boot: int, seed: int, setting: Setting = Setting(),
+             methods: tuple[str, ...] = ("passage", "example")) -> dict:
+    """Share of studies whose 95% interval of A - B covers the true 0, by the passage-level and (old) the
+    example-level bootstrap, on the same simulated studies and the same bootstrap seeds."""
+    rng = np.random.default_rng(seed)
+    covered, width = dict.fromkeys(methods, 0), dict.fromkeys(methods, 0.0)
+    questions = 0
+    for study in range(studies):
+        scores, passage = simulate(rng, setting)
+        questions += len(passage)
+        for name in methods:
+            groups = passage if name == "passage" else np.arange(len(passage))
+            got = difference_interval(scores, groups, n_boot, seed=study)
+            covered[name] += got.lo <= 0 <= got.hi
+            width[name] += got.hi - got.lo
+    result = {"studies": studies, "n_boot": n_boot, "seed": seed, "setting": asdict(setting),
+              "mean_questions": questions / studies}
+    for name in methods:
+        result[f"coverage_{name}_bootstrap"] = covered[name] / studies
+        result[f"mean_width_{name}_bootstrap"] = round(width[name] / studies, 3)
+    return result
+
+
+def main(argv: list[str] | None = None) -> dict:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--studies", type=int, default=400)
+    parser.add_argument("--n-boot", type=int, default=1000)
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--out", default=str(RESULTS / "bootstrap-coverage.json"))
+    args = parser.parse_args(argv)
+    start = time.perf_counter()
+    result = coverage(args.studies, args.n_boot, args.seed)
+    result["seconds"] = round(time.perf_counter() - start, 1)
+    result["command"] = (f"python -m benchmarks.bootstrap_coverage --studies {args.studies} --n-boot {args.n_boot} "
+                         f"--seed {args.seed}")
+    print(f"{args.studies} simulated studies, true difference 0, {result['mean_questions']:.0f} questions in "
+          f"{Setting().passages} passages, 3 seeds; 95% interval of the difference covers 0 in:")
+    print(f"  passage-level bootstrap (passages, then questions): {result['coverage_passage_bootstrap']:.1%} "
+          f"(mean width {result['mean_width_passage_bootstrap']} points)")
+    print(f"  old example-level bootstrap:                        {result['coverage_example_bootstrap']:.1%} "
+          f"(mean width {result['mean_width_example_bootstrap']} points)")
+    out = Path(args.out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(result, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+    print(f"wrote {out}")
+    return result
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,83 @@
+"""The project's one JSON-lines reader and one atomic file writer.
+
+JSONL policy: a blank line holds no record; a broken line is an error naming the file and line, except,
+where the caller allows it (`skip_cut_short`), a line *cut short* (a prefix of a JSON value, which a
+process killed mid-write leaves behind): it is skipped and counted, never guessed at.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from decomp.errors import DataError
+
+
+def is_cut_short(line: str, error: json.JSONDecodeError) -> bool:
+    """True when `line` failed to parse only because it ends too early (its value was never closed)."""
+    text = line.rstrip()
+    return error.pos >= len(text) or error.msg.startswith("Unterminated string")
+
+
+@dataclass
+class JsonLines:
+    """Iterate (1-based line number, record) over a JSONL file.
+
+    `broken`: "raise" (a DataError naming file and line), or "yield" (the DataError in the record's place,
+    for lenient loaders that collect bad rows). With `skip_cut_short`, cut-short lines are skipped and
+    counted in `skipped` instead.
+    """
+
+    path: str | Path
+    broken: str = "raise"
+    skip_cut_short: bool = False
+    skipped: int = 0
+
+    def __iter__(self) -> Iterator[tuple[int, object]]:
+        self.skipped = 0
+        with open(self.path, encoding="utf-8", newline="") as f:
+            # Split on "\n" only: U+2028 and friends may sit inside a JSON string.
+            for line_no, line in enumerate(f, start=1):
+                if not line.strip():
+                    continue
+                try:
+                    yield line_no, json.loads(line)
+                except json.JSONDecodeError as exc:
+                    if self.skip_cut_short and is_cut_short(line, exc):
+                        self.skipped += 1
+                        continue
+                    error = DataError(f"broken JSON line (not valid JSON: {exc.msg} at column {exc.colno})",
+                                      file=str(self.path), row=line_no)
+                    if self.broken == "yield":
+                        yield line_no, error
+                    else:
+                        raise error from None
+
+
+def iter_jsonl(path: str | Path) -> Iterator[tuple[int, object]]:
+    """(line number, record) for each non-blank line; a broken line raises DataError."""
+    return iter(JsonLines(path))
+
+
+def write_atomic(path: str | Path, text: str | bytes) -> None:
+    """Write `text` to `path` so a reader sees the old file or the new one, never a part.
+
+    A sibling temp file (same file system, so os.replace is atomic), opened normally so the umask applies,
+    flushed to disk before the rename; removed again if anything fails.
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        binary = isinstance(text, bytes)
+        with open(tmp, "wb" if binary else "w", **({} if binary else {"encoding": "utf-8", "newline": ""})) as f:
+            f.write(text)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise

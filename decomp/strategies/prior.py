@@ -1,0 +1,88 @@
+"""`prior`: the answer a question's form predicts, without reading: the baseline a reader must beat.
+
+For each question it predicts the most frequent answer among the training-subset questions that share its
+final QDMR operator and its question opening ("how many", "which", "who", "is/was/did", ...), backing off
+to the final operator alone, then to the most frequent answer overall. It looks only at what a reader sees
+at test time (the question text and its decomposition), never at the evaluation question's answer or
+answer type. Ties go to the alphabetically first answer, so the prediction does not depend on order.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Callable, Sequence
+
+from decomp.data.schema import Example
+from decomp.errors import ConfigError
+from decomp.strategies.base import Strategy, register
+from decomp.types import Prediction, ReaderInput, join_spans
+
+# Longest first: "how many" before "how". The yes/no auxiliaries share one opening.
+_OPENINGS = ("how many", "how much", "how long", "how old", "how far", "which", "who", "whom", "whose", "what",
+             "when", "where", "why", "how")
+_YES_NO = ("is", "was", "are", "were", "did", "does", "do", "can", "could", "will", "would", "has", "have", "had",
+           "should")
+
+
+def opening(question: str) -> str:
+    """The question's opening: one of the wh-forms, "is/was/did" for yes/no questions, else "other"."""
+    text = " ".join(re.findall(r"[a-z']+", question.lower()))
+    for form in _OPENINGS:
+        if text == form or text.startswith(form + " "):
+            return form
+    first = text.split(" ", 1)[0] if text else ""
+    return "is/was/did" if first in _YES_NO else "other"
+
+
+def final_operator(example: Example) -> str:
+    return example.decomposition[-1].operator if example.decomposition else "none"
+
+
+def _most_frequent(counts: Counter) -> tuple[str, ...]:
+    return min(counts.items(), key=lambda kv: (-kv[1], kv[0]))[0]
+
+
+@register
+class Prior(Strategy):
+    name = "prior"
+    format_version = 1
+    needs_reader = False  # the curve runner fits and runs it without building a reader
+
+    def __init__(self) -> None:
+        self.by_form: dict[tuple[str, str], Counter] = {}
+        self.by_operator: dict[str, Counter] = {}
+        self.overall: Counter = Counter()
+
+    def training_inputs(self, example: Example) -> list[ReaderInput]:
+        return []  # nothing for a reader to train on
+
+    def fit(self, train_examples: Sequence[Example]) -> Prior:
+        """Count the (primary) answers of the training questions per (final operator, opening)."""
+        self.by_form, self.by_operator, self.overall = {}, {}, Counter()
+        for e in train_examples:
+            if not e.answers or e.answers[0].is_empty():
+                continue
+            answer = e.answers[0].texts()
+            op = final_operator(e)
+            self.by_form.setdefault((op, opening(e.question)), Counter())[answer] += 1
+            self.by_operator.setdefault(op, Counter())[answer] += 1
+            self.overall[answer] += 1
+        return self
+
+    def predict(self, examples: Sequence[Example], answer: Callable | None = None) -> list[Prediction]:
+        if not self.overall:
+            raise ConfigError("the prior strategy has not been fitted (no training answers): call fit first")
+        out = []
+        for e in examples:
+            op, form = final_operator(e), opening(e.question)
+            if (op, form) in self.by_form:
+                level, spans = "operator+opening", _most_frequent(self.by_form[(op, form)])
+            elif op in self.by_operator:
+                level, spans = "operator", _most_frequent(self.by_operator[op])
+            else:
+                level, spans = "overall", _most_frequent(self.overall)
+            text = join_spans(spans)
+            out.append(Prediction(e.id, text, [{"step": 0, "question": e.question, "answer": text, "by": "prior",
+                                                "key": [op, form], "level": level}], spans=tuple(spans)))
+        return out

@@ -1,0 +1,67 @@
+"""An unwritable run folder or results file is a `decomp: error:` naming the path, before anything trains."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from decomp.cli import main
+
+
+@pytest.fixture
+def unwritable():
+    """Make a path unwritable for this user: permission bits for others, the immutable attribute for root
+    (root writes through permission bits). Undone afterwards so the folder can be removed."""
+    made: list[Path] = []
+
+    def make(path: Path) -> Path:
+        if os.geteuid() == 0:
+            done = subprocess.run(["chattr", "+i", str(path)], capture_output=True, text=True)
+            if done.returncode:
+                pytest.skip(f"root, and `chattr +i` is refused here: {done.stderr.strip()}")
+        else:
+            path.chmod(0o555 if path.is_dir() else 0o444)
+        made.append(path)
+        return path
+
+    yield make
+    for path in made:
+        if os.geteuid() == 0:
+            subprocess.run(["chattr", "-i", str(path)], check=True)
+        else:
+            path.chmod(0o755)
+
+
+def curve(config: Path, run_dir: Path) -> int:
+    return main(["curve", "--config", str(config), "--run-dir", str(run_dir)])
+
+
+def test_unwritable_parent_of_the_run_folder(write_config, tmp_path, unwritable, capsys):
+    parent = tmp_path / "readonly"
+    parent.mkdir()
+    unwritable(parent)
+    assert curve(write_config(), parent / "run") == 2
+    err = capsys.readouterr().err
+    assert f"decomp: error: cannot write to the run folder {parent / 'run'}" in err and "Traceback" not in err
+    assert list(parent.iterdir()) == []
+
+
+def test_a_run_folder_under_a_file(write_config, tmp_path, capsys):
+    (tmp_path / "afile").write_text("")
+    assert curve(write_config(), tmp_path / "afile" / "run") == 2
+    assert f"cannot write to the run folder {tmp_path / 'afile' / 'run'}: Not a directory" in capsys.readouterr().err
+
+
+def test_read_only_results_file_fails_before_training(write_config, tmp_path, unwritable, capsys):
+    run = tmp_path / "run"
+    run.mkdir()
+    results = run / "results.jsonl"
+    results.write_text("")
+    unwritable(results)
+    assert curve(write_config(), run) == 2
+    err = capsys.readouterr().err
+    assert f"decomp: error: cannot write to {results}: " in err and "Traceback" not in err
+    assert sorted(p.name for p in run.iterdir()) == ["results.jsonl"]  # no storage, no locks: nothing trained

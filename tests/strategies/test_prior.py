@@ -1,0 +1,82 @@
+"""The `prior` baseline: back-off from (final operator, opening) to operator to overall, never peeking at gold."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import pytest
+
+from decomp.data.schema import Answer, Example, Paragraph
+from decomp.errors import ConfigError
+from decomp.qdmr.steps import Step
+from decomp.strategies import REGISTRY, get_strategy
+from decomp.strategies.prior import opening
+
+
+def ex(i: str, question: str, final_op: str | None, answer: str = "", *spans: str) -> Example:
+    steps = (Step("return things", "select"), Step("number of #1", final_op)) if final_op else ()
+    answers = (Answer(spans=spans),) if spans else (Answer(number=answer),) if answer else ()
+    return Example(id=i, source="drop", question=question, context=(Paragraph("", "text"),), answers=answers,
+                   decomposition=steps, group=f"p{i}")
+
+
+TRAIN = [
+    ex("t1", "How many field goals were kicked?", "aggregate", "2"),
+    ex("t2", "How many touchdowns did he score?", "aggregate", "2"),
+    ex("t3", "How many yards was the longest run?", "aggregate", "3"),
+    ex("t4", "Which team won?", "aggregate", "", "Bears"),  # same final operator, another opening
+    ex("t5", "Who threw the pass?", "project", "", "Brady"),
+    ex("t6", "Who scored first?", "project", "", "Brady"),
+    ex("t7", "Was it cold?", "boolean", "", "no"),
+]
+
+
+@pytest.mark.parametrize(("question", "form"), [
+    ("How many yards?", "how many"), ("how much money", "how much"), ("Which team", "which"), ("Who won", "who"),
+    ("Is it", "is/was/did"), ("Did they", "is/was/did"), ("Were there", "is/was/did"), ("What year", "what"),
+    ("When did", "when"), ("Where is", "where"), ("How did", "how"), ("In 2001, who", "other"),
+])
+def test_openings(question, form):
+    assert opening(question) == form
+
+
+def test_backs_off_from_operator_and_opening_to_operator_to_overall():
+    prior = get_strategy("prior").fit(TRAIN)
+    test = [ex("e1", "How many points?", "aggregate"),  # seen (aggregate, how many): "2" (2 of 3)
+            ex("e2", "What was the score?", "aggregate"),  # unseen opening: aggregate alone -> "2" (2 of 4)
+            ex("e3", "Who scored?", "project"),  # (project, who) -> Brady
+            ex("e4", "Which is larger?", "comparison"),  # unseen operator: overall (2 x "2", 2 x Brady: tie)
+            ex("e5", "How many?", None)]  # no decomposition: operator "none", unseen: overall
+    got = {p.example_id: (p.answer, p.trace[0]["level"]) for p in prior.predict(test)}
+    assert got == {"e1": ("2", "operator+opening"), "e2": ("2", "operator"), "e3": ("Brady", "operator+opening"),
+                   "e4": ("2", "overall"), "e5": ("2", "overall")}  # the tie goes to the first answer, "2" < "Brady"
+
+
+def test_predicts_from_the_form_of_the_question_only_never_its_gold():
+    prior = get_strategy("prior").fit(TRAIN)
+    question = ex("e1", "Which team won?", "aggregate", "", "Lions")
+    other_gold = replace(question, answers=(Answer(number="99"),))
+    no_gold = replace(question, answers=())
+    answers = {tuple((p.answer, p.spans) for p in prior.predict([q])) for q in (question, other_gold, no_gold)}
+    assert answers == {(("Bears", ("Bears",)),)}  # same prediction whatever (or whether) the gold is
+
+
+def test_the_answer_counts_come_from_the_training_subset_only():
+    prior = get_strategy("prior").fit(TRAIN)
+    before = prior.predict([ex("e1", "How many points?", "aggregate")])[0].answer
+    prior.predict([ex(f"x{i}", "How many points?", "aggregate", "7") for i in range(10)])  # evaluation never fits
+    assert prior.predict([ex("e1", "How many points?", "aggregate")])[0].answer == before == "2"
+    refit = get_strategy("prior").fit([ex(f"x{i}", "How many points?", "aggregate", "7") for i in range(3)])
+    assert refit.predict([ex("e1", "How many points?", "aggregate")])[0].answer == "7"
+
+
+def test_multi_span_answers_stay_sets_and_unfitted_prior_is_an_error():
+    prior = get_strategy("prior").fit([ex("t1", "Which players scored?", "union", "", "Ann", "Bo")])
+    p = prior.predict([ex("e1", "Which teams?", "union")])[0]
+    assert p.spans == ("Ann", "Bo") and p.answer == "Ann, Bo" and p.answer_spans() == ("Ann", "Bo")
+    with pytest.raises(ConfigError, match="not been fitted"):
+        get_strategy("prior").predict([ex("e1", "Which?", "union")])
+
+
+def test_registered_without_a_reader():
+    assert REGISTRY["prior"].needs_reader is False and get_strategy("prior").training_inputs(TRAIN[0]) == []
