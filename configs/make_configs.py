@@ -13,6 +13,7 @@ from pathlib import Path
 
 import yaml
 
+from decomp.lightning_cli import CHECKPOINT_EVERY_N_STEPS
 from decomp.readers import REGISTRY as READERS
 from decomp.readers import class_path
 from decomp.readers.base import ReaderModule
@@ -50,6 +51,8 @@ def config(dataset: str, reader: str, strategy: str) -> dict:
                        "init_args": {"save_dir": f"runs/{dataset}/{reader}-{strategy}", "name": "",
                                      "version": ""}},
         },
+        # last.ckpt every N optimizer steps, so a killed run resumes with `--ckpt_path last`.
+        "checkpoint": {"every_n_train_steps": CHECKPOINT_EVERY_N_STEPS},
         "model": {"class_path": class_path(reader), "init_args": init},
         "data": {**spec["data"], "protocol": "gold", "fold": 0, "k": "all", "subset_seed": 0,
                  "val_fraction": 0.1, "decompositions": "gold"},

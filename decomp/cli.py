@@ -60,13 +60,15 @@ def build_parser() -> argparse.ArgumentParser:
                                                                                  required=True)
     stats = data.add_parser("stats", help="dataset cards, joined/unjoined counts per split, step and operator "
                                           "histograms")
-    stats.add_argument("--dataset", default="all", help="a dataset the cards declare (data/*.yaml), or all")
+    stats.add_argument("--dataset", choices=(*sorted(DATASETS), "all"), default="all",
+                       help="a registered dataset (each has its card, data/<name>.yaml), or all")
     _add_source_arguments(stats)
     stats.add_argument("--n-synthetic", type=int, default=1000, help="size of the synthetic set shown")
     stats.set_defaults(run=_data_stats)
     prepare = data.add_parser("prepare", help="build a dataset's joined tables from its configured sources into "
                                               "data/cache and data/prepared")
-    prepare.add_argument("--dataset", required=True, help="a dataset the cards declare (data/*.yaml)")
+    prepare.add_argument("--dataset", choices=sorted(DATASETS), required=True,
+                         help="a registered dataset (each has its card, data/<name>.yaml)")
     _add_source_arguments(prepare)
     prepare.add_argument("--out", default=None, help="folder for the JSONL tables (default: data/prepared/...)")
     prepare.add_argument("--cache-dir", default=None, help="Arrow cache folder (default: data/cache)")

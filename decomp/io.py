@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -24,7 +24,8 @@ def is_cut_short(line: str, error: json.JSONDecodeError) -> bool:
 
 @dataclass
 class JsonLines:
-    """Iterate (1-based line number, record) over a JSONL file.
+    """Iterate (1-based line number, record) over a JSONL file (or its already-read `lines`, e.g. of a
+    decompressed file).
 
     `broken`: "raise" (a DataError naming file and line), or "yield" (the DataError in the record's place,
     for lenient loaders that collect bad rows). With `skip_cut_short`, cut-short lines are skipped and
@@ -34,27 +35,33 @@ class JsonLines:
     path: str | Path
     broken: str = "raise"
     skip_cut_short: bool = False
+    lines: Iterable[str] | None = None
     skipped: int = 0
 
     def __iter__(self) -> Iterator[tuple[int, object]]:
         self.skipped = 0
+        if self.lines is not None:
+            yield from self._records(self.lines)
+            return
         with open(self.path, encoding="utf-8", newline="") as f:
-            # Split on "\n" only: U+2028 and friends may sit inside a JSON string.
-            for line_no, line in enumerate(f, start=1):
-                if not line.strip():
+            # Split on line ends only: U+2028 and friends may sit inside a JSON string.
+            yield from self._records(f)
+
+    def _records(self, lines: Iterable[str]) -> Iterator[tuple[int, object]]:
+        for line_no, line in enumerate(lines, start=1):
+            if not line.strip():
+                continue
+            try:
+                yield line_no, json.loads(line)
+            except json.JSONDecodeError as exc:
+                if self.skip_cut_short and is_cut_short(line, exc):
+                    self.skipped += 1
                     continue
-                try:
-                    yield line_no, json.loads(line)
-                except json.JSONDecodeError as exc:
-                    if self.skip_cut_short and is_cut_short(line, exc):
-                        self.skipped += 1
-                        continue
-                    error = DataError(f"broken JSON line (not valid JSON: {exc.msg} at column {exc.colno})",
-                                      file=str(self.path), row=line_no)
-                    if self.broken == "yield":
-                        yield line_no, error
-                    else:
-                        raise error from None
+                error = DataError(f"broken JSON line (not valid JSON: {exc.msg} at column {exc.colno})",
+                                  file=str(self.path), row=line_no)
+                if self.broken != "yield":
+                    raise error from None
+                yield line_no, error
 
 
 def iter_jsonl(path: str | Path) -> Iterator[tuple[int, object]]:

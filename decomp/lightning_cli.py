@@ -3,7 +3,8 @@
 A LightningCLI over any LightningModule and data module given by class path: the readers with
 `DecompDataModule` (the default data class, so reader configs give its arguments alone), and the
 decomposer with `BreakDecompositionData` (`decomp fit --config configs/decomposers/minilm.yaml`). With
-the harness's defaults: seed 0, a CSV logger, `last.ckpt` checkpoints (resume with `--ckpt_path last`),
+the harness's defaults: seed 0, a CSV logger, `last.ckpt` written every CHECKPOINT_EVERY_N_STEPS optimizer
+steps and at the end (resume a killed run with `--ckpt_path last`; `--start_fresh true` when none exists),
 bf16 where the processor has it (`--trainer.precision auto`), the resolved config saved beside the run, and a
 recorder writing predictions (JSONL) and metrics (JSON).
 """
@@ -23,10 +24,16 @@ from lightning.pytorch import Callback, LightningDataModule, LightningModule, Tr
 from lightning.pytorch.callbacks import BasePredictionWriter, ModelCheckpoint
 from lightning.pytorch.cli import LightningCLI
 
+from decomp.curves.preflight import writable_folder
 from decomp.errors import ConfigError
+from decomp.io import write_atomic
 from decomp.metrics.breakdown import executor_answer_distribution, per_operator
 from decomp.precision import resolve_precision
 from decomp.provenance import config_hash, git_commit, package_versions
+
+# A killed `fit` loses at most this many optimizer steps (a few minutes of MiniLM on 2 CPU cores); the shipped
+# configs carry it under `checkpoint:` (`every_n_train_steps`, or `train_time_interval: "0:10:00"` instead).
+CHECKPOINT_EVERY_N_STEPS = 100
 
 
 def run_dir(trainer: Trainer) -> Path:
@@ -35,9 +42,7 @@ def run_dir(trainer: Trainer) -> Path:
 
 def _write_json(path: Path, payload: dict) -> None:
     """Write atomically: a crash mid-write never leaves a truncated results file."""
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(json.dumps(payload, indent=2, sort_keys=True, default=str) + "\n")
-    tmp.replace(path)
+    write_atomic(path, json.dumps(payload, indent=2, sort_keys=True, default=str) + "\n")
 
 
 class RunRecorder(BasePredictionWriter):
@@ -98,6 +103,32 @@ class RunRecorder(BasePredictionWriter):
                                            **self.run_summary(trainer, module)})
 
 
+class AtomicCheckpoint(ModelCheckpoint):
+    """Writes each checkpoint beside its name and renames it into place, so a kill during the write (likelier
+    now that `last.ckpt` is saved periodically) leaves the previous `last.ckpt` whole, never a truncated one."""
+
+    def _save_checkpoint(self, trainer: Trainer, filepath: str) -> None:
+        partial = filepath + ".partial"
+        super()._save_checkpoint(trainer, partial)
+        if trainer.is_global_zero:
+            os.replace(partial, filepath)
+        trainer.strategy.barrier("atomic_checkpoint")
+        self._last_checkpoint_saved = filepath
+
+
+def keep_earlier_logs(log_dir: Path) -> Path | None:
+    """Lightning's CSV logger deletes an existing `metrics.csv` of its folder (a resumed run's history):
+    move it aside as `metrics-<n>.csv` first, and return where it went."""
+    metrics = log_dir / "metrics.csv"
+    if not metrics.is_file():
+        return None
+    n = 1
+    while (log_dir / f"metrics-{n}.csv").exists():
+        n += 1
+    metrics.rename(log_dir / f"metrics-{n}.csv")
+    return log_dir / f"metrics-{n}.csv"
+
+
 class RefuseOverwrite(Callback):
     """A fresh `fit` into a run folder that already holds a checkpoint would clobber it: refuse."""
 
@@ -154,9 +185,13 @@ class DecompTrainer(Trainer):
 
 class DecompCLI(LightningCLI):
     def add_arguments_to_parser(self, parser) -> None:
-        parser.add_lightning_class_args(ModelCheckpoint, "checkpoint")
+        parser.add_lightning_class_args(AtomicCheckpoint, "checkpoint")
         parser.set_defaults({"checkpoint.save_last": True, "checkpoint.save_top_k": 0,
+                             "checkpoint.every_n_train_steps": CHECKPOINT_EVERY_N_STEPS,
                              "data": {"class_path": "decomp.data.module.DecompDataModule"}})
+        parser.add_argument("--start_fresh", type=bool, default=False,
+                            help="with --ckpt_path last: start from step 0 when the run has no checkpoint "
+                                 "(otherwise an error)")
 
     def before_instantiate_classes(self) -> None:
         # validate/test/predict log into a subfolder of the run (e.g. runs/x/test/), so they never
@@ -178,10 +213,31 @@ class DecompCLI(LightningCLI):
             raise ConfigError(f"invalid configuration: {exc}") from exc
 
     def before_fit(self) -> None:
+        folder = run_dir(self.trainer)
+        writable_folder(folder)  # an unwritable save_dir: a one-line error now, not a traceback at the first log
+        self._resume_or_refuse(folder)
+        keep_earlier_logs(folder)
         self._record_config()
         # The reader's featurization goes to the data layer, which then builds the training batches itself.
         if hasattr(self.datamodule, "use_training_data") and hasattr(self.model, "training_data"):
             self.datamodule.use_training_data(self.model.training_data())
+
+    def _resume_or_refuse(self, folder: Path) -> None:
+        """`--ckpt_path last` in a run without a checkpoint would silently train from step 0 (Lightning only
+        warns): refuse, unless `--start_fresh true` asks for exactly that."""
+        config = self.config[self.subcommand]
+        if config.get("ckpt_path") != "last":
+            return
+        folders = [Path(cb.dirpath) if cb.dirpath else folder / "checkpoints"
+                   for cb in self.trainer.checkpoint_callbacks]
+        if any(next(f.glob("last*.ckpt"), None) for f in folders if f.is_dir()):
+            return
+        if not config.get("start_fresh"):
+            raise ConfigError(f"--ckpt_path last: the run folder {folder} holds no checkpoint to resume "
+                              f"(looked in {', '.join(map(str, folders))}); pass --start_fresh true to train "
+                              "from step 0, or give the folder of the run to resume "
+                              "(--trainer.logger.init_args.save_dir)")
+        self.config_init[self.subcommand]["ckpt_path"] = None
 
     def _record_config(self) -> None:
         config = self.config.get(self.subcommand)

@@ -37,10 +37,12 @@ def where(cls: type) -> str:
 class Registry(Mapping[str, type]):
     """A name -> class mapping filled by discovery on first read (never by a hand-kept list)."""
 
-    def __init__(self, what: str, package: str, group: str) -> None:
-        self.what, self.package, self.group = what, package, group
+    def __init__(self, what: str, package: str, group: str, prefix: str = "") -> None:
+        """`what` names members in messages; modules of `package` whose name starts with `prefix` are
+        imported (all of them by default); `group` is the entry-point group of plug-ins."""
+        self.what, self.package, self.group, self.prefix = what, package, group, prefix
         self._classes: dict[str, type] = {}
-        self._discovered = False
+        self._discovered = self._discovering = False
 
     def add(self, name: str, cls: T) -> T:
         """Register `cls` under `name`; the same class (by import path) registering again is a no-op."""
@@ -54,18 +56,24 @@ class Registry(Mapping[str, type]):
         return lambda cls: self.add(name, cls)
 
     def discover(self) -> None:
-        """Import the package's modules and load the entry-point plug-ins; again picks up new plug-ins."""
-        self._discovered = True
-        package = importlib.import_module(self.package)
-        for info in pkgutil.iter_modules(package.__path__, f"{self.package}."):
-            importlib.import_module(info.name)
-        for point in entry_points(group=self.group):
-            loaded = point.load()  # a module registers on import; a class is registered under its entry name
-            if isinstance(loaded, type) and loaded not in self._classes.values():
-                self.add(point.name, loaded)
+        """Import the package's modules and load the entry-point plug-ins; again picks up new plug-ins.
+        A module that fails to import raises here, and again on the next read (nothing is half-discovered)."""
+        self._discovering = True
+        try:
+            package = importlib.import_module(self.package)
+            for info in sorted(pkgutil.iter_modules(package.__path__), key=lambda m: m.name):
+                if info.name.startswith(self.prefix):
+                    importlib.import_module(f"{self.package}.{info.name}")
+            for point in entry_points(group=self.group):
+                loaded = point.load()  # a module registers on import; a class is registered under its entry name
+                if isinstance(loaded, type) and loaded not in self._classes.values():
+                    self.add(point.name, loaded)
+            self._discovered = True
+        finally:
+            self._discovering = False
 
     def _all(self) -> dict[str, type]:
-        if not self._discovered:
+        if not self._discovered and not self._discovering:  # a module reading it while discovery runs
             self.discover()
         return self._classes
 

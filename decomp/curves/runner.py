@@ -193,13 +193,12 @@ def _evaluate_reader(config: CurveConfig, cell: Cell, params: dict, seed: int) -
     """Fine-tune the reader under the budget (an in-context reader gets the subset as demonstrations;
     size 0 evaluates the starting model), then test it."""
     budget = n_demo = None
-    if getattr(reader_class(cell.reader), "in_context", False):
-        dm = _data_module(config, cell, params["batch_size"], validation=False)
+    if getattr(reader_class(cell.reader), "in_context", False) or cell.k == 0:  # no training (nor batch size)
+        dm = _data_module(config, cell, params.get("batch_size", 1), validation=False)
         reader = _reader(config, cell, params, seed)
+    if getattr(reader_class(cell.reader), "in_context", False):
         n_demo = reader.set_demonstrations(list(dm.fit_set))
     elif cell.k == 0:
-        dm = _data_module(config, cell, params["batch_size"], validation=False)
-        reader = _reader(config, cell, params, seed)
         budget = {"kind": config.budget.kind, "min_steps": 0, "max_steps": 0, "steps_trained": 0,
                   "stop_reason": "zero-shot", "patience": None}
     else:

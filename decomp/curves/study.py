@@ -170,9 +170,7 @@ def _orphaned(trial: optuna.trial.FrozenTrial, config: CurveConfig) -> bool:
 def fail_dead_trials(study: optuna.Study, config: CurveConfig) -> int:
     """Fail (and re-enqueue) running trials whose worker died: heartbeats for RDB, host:pid for all, and
     age for a trial whose worker died before recording itself."""
-    storage = study._storage
-    if isinstance(storage, optuna.storages.RDBStorage):
-        optuna.storages.fail_stale_trials(study)
+    optuna.storages.fail_stale_trials(study)  # heartbeats: a no-op on storages without them
     retry = RetryHeartbeatStaleTrialCallback(config.max_retry)
     failed = 0
     for trial in study.get_trials(deepcopy=False, states=(TrialState.RUNNING,)):
@@ -182,10 +180,9 @@ def fail_dead_trials(study: optuna.Study, config: CurveConfig) -> int:
         if not worker and not _orphaned(trial, config):
             continue  # just created: its worker is about to record itself
         try:
-            if not storage.set_trial_state_values(trial._trial_id, TrialState.FAIL):
-                continue
-        except optuna.exceptions.UpdateFinishedTrialError:
-            continue  # another worker failed it first
-        retry(study, storage.get_trial(trial._trial_id))
+            study.tell(trial.number, state=TrialState.FAIL)
+        except (ValueError, optuna.exceptions.UpdateFinishedTrialError):
+            continue  # no longer running: another worker failed it first
+        retry(study, trial)  # re-enqueues its parameters (the snapshot taken while it ran)
         failed += 1
     return failed

@@ -23,7 +23,16 @@ from typing import ClassVar
 from decomp.data.cache import cached_examples, file_fingerprint
 from decomp.data.schema import Example
 from decomp.data.sources.break_ import BreakTable
-from decomp.data.sources.locate import FOLDER, HUB, SHARED, Source, break_key, load_break_split, parse_source
+from decomp.data.sources.locate import (
+    BREAK_CONFIGS,
+    FOLDER,
+    HUB,
+    SHARED,
+    Source,
+    break_key,
+    load_break_split,
+    parse_source,
+)
 from decomp.errors import ConfigError
 
 DATA_DIR_ENV = "DECOMP_DATA_DIR"
@@ -96,6 +105,8 @@ class Dataset(ABC):
                  break_source: str | None = None, break_config: str = "QDMR-high-level") -> None:
         # Lenient: malformed BREAK decompositions are counted and reported (stats), not fatal.
         self._data_dir, self.lenient, self.break_config = data_dir, lenient, break_config
+        if break_config not in BREAK_CONFIGS:
+            raise ConfigError(f"break_config must be one of {BREAK_CONFIGS}, got {break_config!r}")
         self.source = parse_source(source, "source")
         self.break_source = parse_source(break_source, "break_source")
         self._memo: dict = {}  # loaded files and joins, shared by the sets built from them

@@ -11,9 +11,9 @@ from collections.abc import Iterable, Sequence
 from dataclasses import replace
 from pathlib import Path
 
-from decomp.data.jsonl import iter_jsonl
 from decomp.data.schema import Example
 from decomp.errors import ConfigError, DataError
+from decomp.io import iter_jsonl, write_atomic
 from decomp.qdmr.steps import Step, parse_decomposition, references_of, validate_references
 
 SOURCES = ("gold", "predicted")
@@ -51,14 +51,9 @@ def read_decompositions(path: str | Path) -> dict[str, tuple[Step, ...]]:
 
 def write_decompositions(path: str | Path, items: Iterable[tuple[str, Sequence[Step]]], source: str) -> None:
     """Write (id, steps) pairs in the format `read_decompositions` reads (atomically)."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".tmp")
-    with open(tmp, "w", encoding="utf-8") as f:
-        for example_id, steps in items:
-            f.write(json.dumps({"id": example_id, "source": source,
-                                "steps": [{"text": s.text, "operator": s.operator} for s in steps]}) + "\n")
-    tmp.replace(path)
+    write_atomic(path, "".join(json.dumps({"id": example_id, "source": source,
+                                           "steps": [{"text": s.text, "operator": s.operator} for s in steps]}) + "\n"
+                                for example_id, steps in items))
 
 
 def apply_decompositions(examples: Sequence[Example], source: str, path: str | Path | None) -> list[Example]:

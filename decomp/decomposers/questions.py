@@ -11,9 +11,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from decomp.data.datasets import DATASETS, get_dataset, resolve_data_dir
-from decomp.data.jsonl import iter_jsonl
 from decomp.data.protocols import gold_split
 from decomp.errors import ConfigError, DataError
+from decomp.io import iter_jsonl
 from decomp.qdmr.steps import Step
 
 Item = tuple[str, str, tuple[Step, ...]]

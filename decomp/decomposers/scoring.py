@@ -1,31 +1,25 @@
-"""Decomposition scores as BREAK's evaluator (allenai/break-evaluator) computes them, plus structure checks.
+"""Decomposition scores against gold: BREAK's official metrics (break_eval, break_norm, break_ged) plus checks.
 
-- `exact_match`: the `return a ;return b #1` strings are equal, ignoring case (the evaluator's EM).
-- `normalized_exact_match`: equal after a normal form. The evaluator's normal form rewrites steps with an
-  `en_core_web_sm` dependency parse; this one keeps its parse-free parts: lower case, no punctuation or
-  determiners, and steps renumbered level by level in alphabetical order (identical steps merged), so two
-  decompositions that differ only in step order or articles match.
-- `sari`: SARI (Xu et al. 2016, tensor2tensor's variant: n-grams 1-4, deletion precision only, 0/0 = 1)
-  of the decomposition string against the question, whitespace tokens, as the evaluator scores it.
-- `valid`: the fraction of predictions whose `#k` references point to earlier, existing steps.
-- `operators`: per gold operator, step matches (same operator and normalised text) as precision/recall.
+Official, per example exactly as allenai/break-evaluator computes them on its inputs (raw BREAK question and
+decomposition strings where the gold comes from BREAK's CSVs): `exact_match`, `sari`; beside them
+`exact_match_fixed` and `sari_fixed` without the evaluator's two plain bugs (see break_eval). `norm_em` (the
+evaluator's own normaliser, needs its checkout and en_core_web_sm) or else `norm_em_approx` (parse-free parts
+only), each over the examples that normalise (`norm_failed` were left out, as the evaluator does). `ged` or
+`ged_approx` (optional; `ged_timeouts` were left out). Project checks: `valid` (the fraction of predictions
+whose `#k` point to earlier, existing steps) and `operators` (per gold operator, step matches as P/R).
+`normal_form` is the project's own parse-free structural form, used by the seq2seq decomposer's validation.
 """
 
 from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 
-from decomp.qdmr.steps import REFERENCE, Step, references_of, validate_references
+from decomp.qdmr.steps import REFERENCE, Step, references_of, to_break_string, validate_references
 
 _DETERMINERS = re.compile(r"\b(?:the|a|an)\b")
 _PUNCTUATION = re.compile(r"[^\w#\s]")
-
-
-def break_string(steps: Sequence[Step] | Sequence[str]) -> str:
-    texts = [s.text if isinstance(s, Step) else s for s in steps]
-    return " ;".join("return " + " ".join(t.split()) for t in texts)
 
 
 def _normal_text(text: str) -> str:
@@ -58,71 +52,72 @@ def normal_form(steps: Sequence[str]) -> tuple[str, ...] | None:
     return tuple(out)
 
 
-def _ngrams(tokens: Sequence[str], n: int) -> Counter:
-    return Counter({tuple(tokens[i:i + n]): 1 for i in range(len(tokens) + 1 - n)})
-
-
-def _f(tp: float, selected: float, relevant: float, beta: float = 1.0) -> float:
-    precision = tp / selected if selected > 0 else 1.0
-    if beta == 0:
-        return precision
-    recall = tp / relevant if relevant > 0 else 1.0
-    return 0.0 if precision == 0 or recall == 0 else 2 * precision * recall / (precision + recall)
-
-
-def sari(source: str, prediction: str, target: str, max_n: int = 4) -> float:
-    """SARI of one prediction against one target (tensor2tensor's formula, single reference)."""
-    src, pred, tgt = source.split(" "), prediction.split(" "), target.split(" ")
-    keep = add = delete = 0.0
-    for n in range(1, max_n + 1):
-        s, p, t = _ngrams(src, n), _ngrams(pred, n), _ngrams(tgt, n)
-        kept_p, kept_t = s & p, s & t
-        keep += _f(sum((kept_p & kept_t).values()), sum(kept_p.values()), sum(kept_t.values()))
-        del_p, del_t = s - p, s - t
-        delete += _f(sum((del_p & del_t).values()), sum(del_p.values()), sum(del_t.values()), beta=0)
-        added = p - s
-        add += _f(sum((added & t).values()), sum(added.values()), sum((t - s).values()))
-    return (keep + add + delete) / (3 * max_n)
-
-
 def _operator_counts(steps: Sequence[Step]) -> Counter:
     # References are blanked (`#`): step numbers differ between decompositions that agree step by step.
     return Counter((s.operator, _normal_text(REFERENCE.sub("#", s.text))) for s in steps)
 
 
 def score_decompositions(predicted: Mapping[str, Sequence[Step]], gold: Mapping[str, Sequence[Step]],
-                         questions: Mapping[str, str]) -> dict:
-    """Mean scores over the gold ids (a gold id without a prediction scores 0 everywhere).
+                         questions: Mapping[str, str], raw: Mapping[str, tuple[str, str]] | None = None, *,
+                         normalizer: Callable[[str], str | None] | None = None,
+                         ged_timeout: float | None = None) -> dict:
+    """Mean scores over the gold ids, and per example under `examples`.
 
-    Returns n, missing, exact_match, normalized_exact_match, sari, valid, and `operators`:
-    {operator: {gold, predicted, matched, precision, recall}} over steps of the scored questions.
+    `raw`: {id: (question_text, decomposition)} as in BREAK's CSVs (what the evaluator reads; ids not in it are
+    scored on `questions` and the gold steps rendered as `return ...`). `normalizer`: the official normal form
+    (`OfficialNormalizer.normal_string`), reported as `norm_em`; without it `norm_em_approx`. `ged_timeout`: also
+    GED with this per-example limit in seconds. A gold id without a prediction scores 0 (GED 1).
     """
+    from decomp.decomposers import break_eval
+    from decomp.decomposers.break_norm import approx_normal_string
+
+    norm_name = "norm_em" if normalizer else "norm_em_approx"
+    normal = normalizer or approx_normal_string
+    ged_name, lemmatize = None, None
+    if ged_timeout is not None:
+        from decomp.decomposers.break_ged import ged, ged_lemmatizer
+
+        ged_name, lemmatize = ged_lemmatizer()
+    raw = raw or {}
     ids = [i for i in gold if gold[i]]
-    totals = Counter()
+    examples: dict[str, dict] = {}
     gold_ops, pred_ops, matched = Counter(), Counter(), Counter()
     for i in ids:
+        question, g_str = raw.get(i) or (questions.get(i, ""), to_break_string(gold[i]))
+        gold_ops.update(s.operator for s in gold[i])
         pred = list(predicted.get(i, ()))
         if not pred:
-            totals["missing"] += 1
-            gold_ops.update(s.operator for s in gold[i])
+            examples[i] = {"missing": True, "exact_match": False, "exact_match_fixed": False, "sari": 0.0,
+                           "sari_fixed": 0.0, norm_name: False, "valid": False}
+            if ged_name:
+                examples[i][ged_name] = 1.0
             continue
-        p_texts, g_texts = [s.text for s in pred], [s.text for s in gold[i]]
-        p_str, g_str = break_string(p_texts), break_string(g_texts)
-        totals["exact_match"] += p_str.lower() == g_str.lower()
-        p_form, g_form = normal_form(p_texts), normal_form(g_texts)
-        totals["valid"] += p_form is not None
-        totals["normalized_exact_match"] += p_form is not None and p_form == g_form
-        totals["sari"] += sari(" ".join(questions.get(i, "").split()), p_str, g_str)
-        p_counts, g_counts = _operator_counts(pred), _operator_counts(gold[i])
-        for (op, _), c in (p_counts & g_counts).items():
+        p_str = to_break_string(pred)
+        p_norm, g_norm = normal(p_str), normal(g_str)
+        row = {"exact_match": break_eval.exact_match(p_str, g_str),
+               "exact_match_fixed": break_eval.exact_match(p_str, g_str, fixed=True),
+               "sari": break_eval.sari(question, p_str, g_str),
+               "sari_fixed": break_eval.sari(question, p_str, g_str, fixed=True),
+               norm_name: None if p_norm is None or g_norm is None else p_norm == g_norm,
+               "valid": normal_form([s.text for s in pred]) is not None}
+        if ged_name:
+            row[ged_name] = ged(p_str, g_str, lemmatize, ged_timeout)
+        examples[i] = row
+        for (op, _), c in (_operator_counts(pred) & _operator_counts(gold[i])).items():
             matched[op] += c
-        gold_ops.update(s.operator for s in gold[i])
         pred_ops.update(s.operator for s in pred)
-    n = len(ids)
-    scores = {k: (totals[k] / n if n else 0.0)
-              for k in ("exact_match", "normalized_exact_match", "sari", "valid")}
+    metrics = ["exact_match", "exact_match_fixed", "sari", "sari_fixed", norm_name, "valid"]
+    metrics += [ged_name] if ged_name else []
+    scores = {}
+    for key in metrics:
+        values = [float(e[key]) for e in examples.values() if e[key] is not None]
+        scores[key] = sum(values) / len(values) if values else 0.0
+    scores["norm_failed"] = sum(e[norm_name] is None for e in examples.values())
+    if ged_name:
+        scores["ged_timeouts"] = sum(e[ged_name] is None for e in examples.values())
     operators = {op: {"gold": gold_ops[op], "predicted": pred_ops[op], "matched": matched[op],
                       "precision": matched[op] / pred_ops[op] if pred_ops[op] else 0.0,
                       "recall": matched[op] / gold_ops[op] if gold_ops[op] else 0.0}
                  for op in sorted(set(gold_ops) | set(pred_ops))}
-    return {"n": n, "missing": totals["missing"], **scores, "operators": operators}
+    return {"n": len(ids), "missing": sum("missing" in e for e in examples.values()), "from_break_rows":
+            sum(i in raw for i in ids), **scores, "operators": operators, "examples": examples}

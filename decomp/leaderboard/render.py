@@ -12,10 +12,10 @@ from __future__ import annotations
 import csv
 import io
 import json
-import os
 from collections.abc import Iterable
 from pathlib import Path
 
+from decomp.io import write_atomic
 from decomp.leaderboard.blocks import CROSSOVER_DEFINITION, crossover_sentence, slug
 from decomp.leaderboard.markup import render_html, render_markdown
 from decomp.leaderboard.model import Group, Interval, Leaderboard
@@ -127,19 +127,6 @@ def render_files(board: Leaderboard, notes: str | None = None) -> dict[str, str]
     return files
 
 
-def _write_atomic(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    # A sibling temp file (same file system, so os.replace is atomic) opened normally so the umask applies.
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
-        with open(tmp, "w", encoding="utf-8", newline="") as handle:
-            handle.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
-
-
 def write_report(board: Leaderboard, out: str | Path, notes: str | None = None) -> list[Path]:
     """Write the report into `out` and return the files written. `notes` (hand-written: what was run and
     how it compares with the paper) goes verbatim under "What was run". Plots in out/plots that belong to
@@ -149,7 +136,7 @@ def write_report(board: Leaderboard, out: str | Path, notes: str | None = None) 
     written = []
     for rel in sorted(files):
         path = out / rel
-        _write_atomic(path, files[rel])
+        write_atomic(path, files[rel])
         written.append(path)
     for stale in sorted((out / "plots").glob("*.svg")):
         if f"plots/{stale.name}" not in files:

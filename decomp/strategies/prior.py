@@ -4,7 +4,8 @@ For each question it predicts the most frequent answer among the training-subset
 final QDMR operator and its question opening ("how many", "which", "who", "is/was/did", ...), backing off
 to the final operator alone, then to the most frequent answer overall. It looks only at what a reader sees
 at test time (the question text and its decomposition), never at the evaluation question's answer or
-answer type. Ties go to the alphabetically first answer, so the prediction does not depend on order.
+answer type. Ties go to the alphabetically first answer, so the prediction does not depend on order. With
+no training questions (size 0) it answers the empty string.
 """
 
 from __future__ import annotations
@@ -53,13 +54,14 @@ class Prior(Strategy):
         self.by_form: dict[tuple[str, str], Counter] = {}
         self.by_operator: dict[str, Counter] = {}
         self.overall: Counter = Counter()
+        self.fitted = False
 
     def training_inputs(self, example: Example) -> list[ReaderInput]:
         return []  # nothing for a reader to train on
 
     def fit(self, train_examples: Sequence[Example]) -> Prior:
         """Count the (primary) answers of the training questions per (final operator, opening)."""
-        self.by_form, self.by_operator, self.overall = {}, {}, Counter()
+        self.by_form, self.by_operator, self.overall, self.fitted = {}, {}, Counter(), True
         for e in train_examples:
             if not e.answers or e.answers[0].is_empty():
                 continue
@@ -71,8 +73,8 @@ class Prior(Strategy):
         return self
 
     def predict(self, examples: Sequence[Example], answer: Callable | None = None) -> list[Prediction]:
-        if not self.overall:
-            raise ConfigError("the prior strategy has not been fitted (no training answers): call fit first")
+        if not self.fitted:
+            raise ConfigError("the prior strategy has not been fitted: call fit(train_examples) first")
         out = []
         for e in examples:
             op, form = final_operator(e), opening(e.question)
@@ -80,8 +82,10 @@ class Prior(Strategy):
                 level, spans = "operator+opening", _most_frequent(self.by_form[(op, form)])
             elif op in self.by_operator:
                 level, spans = "operator", _most_frequent(self.by_operator[op])
-            else:
+            elif self.overall:
                 level, spans = "overall", _most_frequent(self.overall)
+            else:  # size 0: no training answer to go by
+                level, spans = "empty", ()
             text = join_spans(spans)
             out.append(Prediction(e.id, text, [{"step": 0, "question": e.question, "answer": text, "by": "prior",
                                                 "key": [op, form], "level": level}], spans=tuple(spans)))

@@ -113,3 +113,21 @@ def test_curve_command_rejects_a_bad_reader_argument_at_load_writing_nothing(tmp
     err = capsys.readouterr().err
     assert f"field 'readers.extractive.{field}'" in err and "decomp: error: curve config" in err
     assert not run_dir.exists() and sorted(p.name for p in tmp_path.iterdir()) == ["curve.yaml"]
+
+
+def test_cells_are_every_combination_in_seed_major_order():
+    # Seed-major: a curve stopped early holds every reader, size and strategy of its first subset seeds.
+    readers = {"extractive": tiny_config()["readers"]["extractive"], "generative": {"model": "tiny-t5"}}
+    config = parse_config(tiny_config(readers=readers, sizes=[6, 10], folds=[0, 1], subset_seeds=[3, 1],
+                                      strategies=["none", {"name": "explicit", "options": {"supervision": "oracle"}}]))
+    keys = [c.key for c in config.cells()]
+    assert keys[:5] == ["extractive/none/k=6/fold=0/subset=3",
+                        "extractive/explicit[supervision=oracle]/k=6/fold=0/subset=3",
+                        "extractive/none/k=10/fold=0/subset=3",
+                        "extractive/explicit[supervision=oracle]/k=10/fold=0/subset=3",
+                        "generative/none/k=6/fold=0/subset=3"]
+    assert keys == [f"{r}/{s}/k={k}/fold={f}/subset={ss}" for ss in (3, 1) for f in (0, 1) for r in readers
+                    for k in (6, 10) for s in ("none", "explicit[supervision=oracle]")]
+    cell = config.cells()[1]
+    assert (cell.reader, cell.strategy.name, cell.strategy.options, cell.k, cell.fold, cell.subset_seed) == (
+        "extractive", "explicit", {"supervision": "oracle"}, 6, 0, 3)

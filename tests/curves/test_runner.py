@@ -18,8 +18,8 @@ from optuna.trial import TrialState
 from decomp.cli import main
 from decomp.curves.config import load_config, parse_config
 from decomp.curves.rows import read_rows
-from decomp.curves.training import step_budget
 from decomp.curves.study import study_name
+from decomp.curves.training import step_budget
 from tests.curves.conftest import tiny_config
 
 REPO = Path(__file__).resolve().parents[2]
@@ -192,3 +192,55 @@ def test_sigkilled_worker_then_rerun_loses_and_duplicates_nothing(write_config, 
     states = Counter(t.state for t in trials)
     assert states[TrialState.FAIL] == 1 and states[TrialState.COMPLETE] + states[TrialState.PRUNED] == 2
     assert states[TrialState.RUNNING] == 0
+
+
+@pytest.mark.slow
+def test_prior_zero_shot_and_converged_tuned_rows(write_config, tmp_path):
+    budget = {"min_steps": 1, "max_steps": 4, "patience": 1, "val_every": 1}
+    config = write_config(strategies=["prior", "none"], sizes=[0, 6], training_seeds=[0], budget=budget)
+    run_dir = tmp_path / "run"
+    assert main(["curve", "--config", str(config), "--run-dir", str(run_dir)]) == 0
+    rows = {(r["strategy"], r["k"]): r for r in assert_rows_once(run_dir, config)}
+    for k in (0, 6):
+        prior = rows[("prior", k)]
+        assert (prior["learner"], prior["budget"], prior["trials"], prior["search"]) == ("none", None, [], "fixed")
+        assert prior["strategy_version"] == 1 and prior["n_train"] == k
+        assert all(v["prediction"] is not None for v in prior["examples"].values())
+    zero = rows[("none", 0)]
+    assert zero["budget"]["stop_reason"] == "zero-shot" and zero["budget"]["steps_trained"] == 0
+    assert zero["trials"] == [] and zero["n_train"] == 0 and zero["learner"] == "finetune"
+    tuned = rows[("none", 6)]
+    assert tuned["search"] == "random" and tuned["budget"]["kind"] == "converged"
+    assert tuned["budget"]["stop_reason"] in ("early_stop", "max_epochs", "max_steps")  # epochs: 1 is the cap
+    assert 1 <= tuned["budget"]["steps_trained"] <= 4
+    assert len(tuned["trials"]) == 2 and all(t["state"] in ("COMPLETE", "PRUNED") for t in tuned["trials"])
+    assert all({"lr", "batch_size"} <= set(t["params"]) and t["budget"]["kind"] == "converged"
+               for t in tuned["trials"])
+    assert tuned["n_train"] + tuned["n_val"] == 6  # the final fit early-stops on the split carved from its subset
+    studies = optuna.get_all_study_names(f"sqlite:///{run_dir / 'optuna.db'}")
+    trials = {name: len(optuna.load_study(study_name=name, storage=f"sqlite:///{run_dir / 'optuna.db'}").trials)
+              for name in studies}
+    assert sum(trials.values()) == 2  # only the cell that fine-tunes was tuned
+
+
+@pytest.mark.slow
+def test_an_in_context_reader_gets_the_subset_as_demonstrations(write_config, tmp_path, monkeypatch):
+    from decomp.readers import REGISTRY
+    from decomp.readers.extractive import ExtractiveReader
+
+    class Demonstrated(ExtractiveReader):
+        in_context = True
+
+        def set_demonstrations(self, examples) -> int:
+            self.demonstrations = list(examples)
+            return max(0, len(examples) - 1)  # as if one did not fit the context
+
+    list(REGISTRY)  # discover the built-in readers first
+    monkeypatch.setitem(REGISTRY._classes, "demonstrated", Demonstrated)
+    config = write_config(readers={"demonstrated": tiny_config()["readers"]["extractive"]}, training_seeds=[0],
+                          sizes=[0, 6])
+    run_dir = tmp_path / "run"
+    assert main(["curve", "--config", str(config), "--run-dir", str(run_dir)]) == 0
+    rows = {r["k"]: r for r in assert_rows_once(run_dir, config)}
+    assert {k: (r["learner"], r["n_demonstrations"], r["budget"], r["trials"]) for k, r in rows.items()} == {
+        0: ("in-context", 0, None, []), 6: ("in-context", 5, None, [])}

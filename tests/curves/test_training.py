@@ -61,7 +61,7 @@ def test_validation_stops_after_patience_rounds_past_the_floor_and_keeps_the_bes
         with torch.no_grad():
             module.weight.fill_(value)
         tracker.on_validation_end(trainer, module)
-        assert trainer.should_stop == (step == 4)  # 2 rounds without gain at step 4 (>= min_steps)
+        assert trainer.should_stop == (step >= 4)  # 2 rounds without gain, at or past min_steps
         trainer.should_stop = False
     assert tracker.best == 30.0 and tracker.best_step == 2 and tracker.stopped_early
     tracker.restore(module)

@@ -61,10 +61,14 @@ def test_describe_records_protocol_sizes_and_hashes():
     assert module(k=20, val_fraction=0.25, fold=2).describe()["eval_hash"] != d["eval_hash"]
 
 
-def test_eval_limit_keeps_the_first_questions_and_is_recorded():
+def test_eval_limit_samples_whole_passages_and_is_recorded():
     full, limited = module(), module(eval_limit=3)
-    assert [e.id for e in limited.eval_set] == [e.id for e in full.eval_set][:3]
-    assert limited.describe()["eval_limit"] == 3 and limited.describe()["n_eval"] == 3
+    groups = {e.group for e in limited.eval_set}
+    assert [e.id for e in limited.eval_set] == [e.id for e in full.eval_set if e.group in groups]  # whole passages
+    sample = limited.describe()["eval_sample"]
+    assert limited.describe()["eval_limit"] == 3 and limited.describe()["n_eval"] == sample["n_questions"] >= 3
+    assert sample["n_passages"] == len(groups) and sample["method"].startswith("passages-stratified")
+    assert full.describe()["eval_sample"] is None
     assert ids(limited.fit_set) == ids(full.fit_set)
 
 

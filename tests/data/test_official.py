@@ -283,3 +283,14 @@ def test_prepare_writes_the_joined_tables(tmp_path, capsys):
     assert json.loads((out / "sources.jsonl").read_text())["context"] == "gold"
     assert "silver:dev: not available" in capsys.readouterr().out
     assert any((tmp_path / "cache").iterdir())
+
+
+def test_low_level_qdmr_folder(tmp_path):
+    breaks = tmp_path / "Break-dataset"
+    shutil.copytree(BREAK / "QDMR-high-level", breaks / "QDMR")  # the official folder holds both annotations
+    drop = get_dataset("drop", source=str(SOURCES["drop"]), break_source=str(breaks), break_config="QDMR")
+    assert len(drop.train_pool()) == 28 and drop.sources()["break_config"] == "QDMR"
+    with pytest.raises(ConfigError, match="QDMR-high-level only"):
+        get_dataset("hotpotqa", break_source=str(breaks), break_config="QDMR")
+    with pytest.raises(ConfigError, match="break_config must be one of"):
+        get_dataset("drop", break_config="logical")

@@ -71,7 +71,7 @@ def test_an_installed_pipeline_is_loaded_and_decomposes_as_the_blank_one(tmp_pat
     # A real pipeline on disk (no mock): its own components run before the rules, which match alike.
     full = spacy.blank("en")
     full.add_pipe("sentencizer")
-    full.add_pipe("attribute_ruler")
+    full.add_pipe("attribute_ruler").add(patterns=[[{"LOWER": "the"}]], attrs={"NORM": "the"})
     full.to_disk(tmp_path / "pipeline")
     loaded = RuleDecomposer(str(tmp_path / "pipeline"))
     assert loaded.nlp.pipe_names == ["sentencizer", "attribute_ruler", "qdmr_rules"]

@@ -81,9 +81,9 @@ def test_long_passages_are_cut_to_max_length():
 @pytest.mark.slow
 def test_a_trained_reader_answers_its_training_questions_batched_as_one_by_one(memory_examples):
     L.seed_everything(0)
-    module = reader(finetune="full", lr=3e-3, warmup_ratio=0.0, strategy=None)
+    module = reader(finetune="full", lr=3e-3, warmup_ratio=0.0, strategy=None, instruction="")
     module.attach_strategy(WholeQuestion())
-    trainer(max_steps=120).fit(module, module.training_loader(memory_examples, 8))
+    trainer(max_steps=60).fit(module, module.training_loader(memory_examples, 8))
     scores = trainer().validate(module, DataLoader(memory_examples, batch_size=8, collate_fn=list), verbose=False)
     assert scores[0]["val_em"] == 100
     inputs = [i for e in memory_examples for i in WholeQuestion().training_inputs(e)]

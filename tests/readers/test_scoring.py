@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import pytest
 
+from decomp.data.datasets import DATASETS
 from decomp.data.schema import Answer, Example, Paragraph
 from decomp.errors import ConfigError
 from decomp.readers.scoring import metric_for, prediction_record, score
@@ -16,6 +17,18 @@ def test_metric_follows_the_source():
     assert metric_for("drop") == metric_for("synthetic-drop") == "drop"
     assert metric_for("hotpotqa") == metric_for("synthetic-hotpot") == "hotpot"
     with pytest.raises(ConfigError, match="cwq"):
+        metric_for("cwq")
+
+
+def test_the_metric_is_the_registered_datasets(monkeypatch):
+    # One place picks it: `Dataset.metric` of the dataset whose name the source starts with.
+    monkeypatch.setitem(DATASETS, "drop", type("Relabelled", (), {"metric": "hotpot"}))
+    monkeypatch.setitem(DATASETS, "cwq", type("Cwq", (), {"metric": "drop"}))
+    assert metric_for("drop") == "hotpot" and metric_for("cwq") == metric_for("cwq-simple") == "drop"
+    with pytest.raises(ConfigError, match="'cwqx'"):
+        metric_for("cwqx")  # a prefix must end at a dash
+    monkeypatch.setitem(DATASETS, "cwq", type("Cwq", (), {"metric": "f1"}))
+    with pytest.raises(ConfigError, match="'f1'"):
         metric_for("cwq")
 
 

@@ -3,6 +3,7 @@ counts them, so counts other than 1 come out (the single-span reader made every 
 
 from __future__ import annotations
 
+import dataclasses
 import random
 
 import lightning as L
@@ -13,6 +14,7 @@ from decomp.metrics.breakdown import executor_answer_distribution, is_count_ques
 from decomp.qdmr.steps import parse_decomposition
 from decomp.readers import ExtractiveReader
 from decomp.readers.scoring import prediction_record
+from decomp.strategies import get_strategy
 
 FRUITS = ("apples", "pears", "plums", "cherries", "lemons", "grapes", "melons", "peaches")
 OTHERS = ("a dog", "a cart", "a horse", "a priest", "a fountain", "a soldier")
@@ -77,3 +79,26 @@ def test_a_tiny_multi_span_reader_counts_through_explicit_hybrid():
     reader.multi_span = False
     single = strategy.predict(test, reader.answer)
     assert {p.answer for p in single} <= {"1", "0"}
+
+
+def test_a_step_answered_with_several_spans_is_a_set_the_executor_counts():
+    (example,) = fruit_market(1, 5)
+    fruits = example.sub_answers[0].spans
+    def answer(inputs):
+        return {i.uid: fruits for i in inputs}
+    (prediction,) = get_strategy("explicit-hybrid").predict([example], answer)
+    assert prediction.answer == str(len(fruits))
+    assert prediction.trace[0]["spans"] == list(fruits) and prediction.trace[0]["answer"] == ", ".join(fruits)
+    assert prediction.trace[1] == {"step": 2, "operator": "aggregate", "question": f"number of {', '.join(fruits)}",
+                                   "answer": str(len(fruits)), "spans": [str(len(fruits))], "by": "executor"}
+
+
+def test_none_keeps_every_span_and_is_scored_span_by_span():
+    (example,) = fruit_market(1, 5)
+    gold_spans = dataclasses.replace(example, answers=(Answer(spans=("pears", "plums")),))
+    (prediction,) = get_strategy("none").predict([gold_spans], lambda inputs: {i.uid: ("plums", "pears")
+                                                                              for i in inputs})
+    assert prediction.spans == ("plums", "pears") and prediction.trace[0]["spans"] == ["plums", "pears"]
+    assert prediction_record(gold_spans, prediction)["em"] == 1.0  # DROP compares the spans as a set
+    (one,) = get_strategy("none").predict([gold_spans], lambda inputs: {i.uid: "pears" for i in inputs})
+    assert one.answer == "pears" and prediction_record(gold_spans, one)["em"] == 0.0

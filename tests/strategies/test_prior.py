@@ -76,6 +76,8 @@ def test_multi_span_answers_stay_sets_and_unfitted_prior_is_an_error():
     assert p.spans == ("Ann", "Bo") and p.answer == "Ann, Bo" and p.answer_spans() == ("Ann", "Bo")
     with pytest.raises(ConfigError, match="not been fitted"):
         get_strategy("prior").predict([ex("e1", "Which?", "union")])
+    empty = get_strategy("prior").fit([]).predict([ex("e1", "Which?", "union")])[0]  # size 0
+    assert (empty.answer, empty.spans, empty.trace[0]["level"]) == ("", (), "empty")
 
 
 def test_registered_without_a_reader():

@@ -17,6 +17,7 @@ from pathlib import Path
 
 from decomp.data.schema import Answer, Example, Paragraph
 from decomp.errors import DataError
+from decomp.io import JsonLines
 
 HUB_NAME = "hotpot_qa"
 SOURCE = "hotpotqa"
@@ -116,25 +117,11 @@ def _array_records(text: str, path: str) -> list[tuple[str, object]]:
     return records
 
 
-def _jsonl_records(text: str, path: str) -> list[tuple[int, object]]:
-    """One record per non-blank line; a line that is not JSON becomes a DataError in its place."""
-    records: list[tuple[int, object]] = []
-    for n, line in enumerate(text.split("\n"), start=1):  # not splitlines(): U+2028 may sit in a string
-        if not line.strip():
-            continue
-        try:
-            records.append((n, json.loads(line)))
-        except json.JSONDecodeError as exc:
-            records.append((n, DataError(f"broken JSON line ({exc.msg} at column {exc.colno})",
-                                         file=path, row=n)))
-    return records
-
-
 def _read_records(path: Path) -> list[tuple[int | str, object]]:
     text = _read_text(path)
     if text.lstrip().startswith("["):
         return _array_records(text, str(path))
-    return _jsonl_records(text, str(path))
+    return list(JsonLines(path, broken="yield", lines=text.split("\n")))  # not splitlines(): U+2028 in strings
 
 
 # ---- one record per schema ------------------------------------------------------------------------
