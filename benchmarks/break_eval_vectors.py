@@ -132,7 +132,8 @@ def main() -> None:
             p["ged_lookup"] = distance
     args.out.parent.mkdir(parents=True, exist_ok=True)
     meta = {"evaluator": "allenai/break-evaluator scripts/evaluate_predictions.py (format_qdmr, get_exact_match, "
-                         "get_sari_score)", "made_by": "benchmarks/break_eval_vectors.py"}
+                         "get_sari_score; GraphMatchScorer with lookup lemmas)",
+            "made_by": "benchmarks/break_eval_vectors.py " + " ".join(sys.argv[1:])}
     args.out.write_text(json.dumps({"meta": meta, "pairs": pairs}, indent=1) + "\n", encoding="utf-8")
     print(f"wrote {len(pairs)} pairs to {args.out}")
 

@@ -115,6 +115,11 @@ class AtomicCheckpoint(ModelCheckpoint):
         trainer.strategy.barrier("atomic_checkpoint")
         self._last_checkpoint_saved = filepath
 
+    def on_train_end(self, trainer: Trainer, module: LightningModule) -> None:
+        # Saving by steps, Lightning saves nothing when training ends: the steps since the last save would be lost.
+        if self.save_last and self._last_global_step_saved != trainer.global_step:
+            self._save_last_checkpoint(trainer, self._monitor_candidates(trainer))
+
 
 def keep_earlier_logs(log_dir: Path) -> Path | None:
     """Lightning's CSV logger deletes an existing `metrics.csv` of its folder (a resumed run's history):

@@ -141,7 +141,9 @@ def test_test_writes_metrics_with_data_strategy_and_versions(fitted):
     assert (data["dataset"], data["protocol"], data["fold"], data["k"], data["n_eval"]) == ("synthetic", "gold", 0,
                                                                                              "all", 4)
     assert data["train_hash"] and data["eval_hash"] and data["protocol_version"] == "gold-v1"
-    assert result["strategy"] == {"strategy": "explicit", "supervision": "oracle"}
+    assert result["strategy"] == {"strategy": "explicit", "format_version": 1, "supervision": "oracle"}
+    checkpoint = torch.load(run / "checkpoints" / "last.ckpt", map_location="cpu", weights_only=False)
+    assert checkpoint["strategy"] == result["strategy"]  # the checkpoint records the strategy's format too
     assert result["per_operator"] and all({"em", "f1", "n"} <= set(v) for v in result["per_operator"].values())
     assert {"torch", "transformers", "lightning"} <= set(result["versions"])
     assert result["reader"]["class"] == "ExtractiveReader" and result["reader"]["model"] == "tiny-bert"

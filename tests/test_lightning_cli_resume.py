@@ -19,9 +19,10 @@ from tests.test_lightning_cli import in_tmp, tiny  # noqa: F401  (in_tmp: a fixt
 
 REPO = Path(__file__).resolve().parents[1]
 STOP_AT = CHECKPOINT_EVERY_N_STEPS + 3  # after the first periodic checkpoint, before the next one
-MAX_STEPS = CHECKPOINT_EVERY_N_STEPS + 10
+MAX_STEPS = CHECKPOINT_EVERY_N_STEPS + 6
 # No checkpoint option: the committed config's and the CLI's defaults decide when last.ckpt is written.
-ARGS = tiny("extractive", "none", "--data.synthetic", '{"n": 40, "n_deployed": 10}',
+# 200 synthetic questions: epochs of a few dozen steps, so the periodic checkpoint lands mid-epoch.
+ARGS = tiny("extractive", "none", "--data.synthetic", '{"n": 200, "n_deployed": 10}',
             "--trainer.max_steps", str(MAX_STEPS), "--trainer.max_epochs", "-1")
 
 # `decomp fit` in a process that stops itself (SIGSTOP) before training step STOP_AT + 1; the test kills it there.
@@ -61,7 +62,8 @@ def test_fit_killed_mid_epoch_resumes_from_its_periodic_checkpoint_to_the_same_w
     ckpt = in_tmp / "killed" / "checkpoints" / "last.ckpt"
     periodic = torch.load(ckpt, weights_only=False)
     assert periodic["global_step"] == CHECKPOINT_EVERY_N_STEPS
-    assert periodic["loops"]["fit_loop"]["epoch_loop.batch_progress"]["current"]["completed"] > 0  # mid-epoch
+    progress = periodic["loops"]["fit_loop"]["epoch_loop.batch_progress"]
+    assert 0 < progress["current"]["completed"] and not progress["is_last_batch"]  # mid-epoch
     assert not list(ckpt.parent.glob("*.partial"))
     earlier_logs = (in_tmp / "killed" / "metrics.csv").read_text()
     assert fit(in_tmp / "killed", "--ckpt_path", "last") == 0

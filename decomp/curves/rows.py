@@ -15,20 +15,20 @@ from __future__ import annotations
 import fcntl
 import json
 import os
-from collections import Counter
 from collections.abc import Callable
 from contextlib import contextmanager
 from pathlib import Path
 
 from decomp.errors import DataError
 from decomp.io import JsonLines
+from decomp.metrics.breakdown import executor_answer_distribution
 
 RESULTS = "results.jsonl"
 ROW_VERSION = 2  # 2: prediction/passage per example, budget, trials, search, eval_sample, learner, ...
 
 TEXT_FIELDS = ("run_id", "curve", "dataset", "reader", "strategy", "decompositions", "git_commit", "config_hash")
-INT_FIELDS = ("fold", "subset_seed", "training_seed")
-REQUIRED = (*TEXT_FIELDS, *INT_FIELDS, "k", "em", "f1", "n_eval", "examples", "versions")
+INT_FIELDS = ("subset_seed", "training_seed")
+REQUIRED = (*TEXT_FIELDS, *INT_FIELDS, "fold", "k", "em", "f1", "n_eval", "examples", "versions")
 BUDGET_KINDS = ("converged", "fixed")
 SEARCHES = ("tpe", "random", "fixed")
 LEARNERS = ("finetune", "in-context", "none")
@@ -124,6 +124,8 @@ def check_row(row: object, *, file: str | None = None, line: int | None = None) 
     for name in INT_FIELDS:
         if not _is_int(row[name]):
             raise fail(name, f"expected an integer, got {row[name]!r}")
+    if row["fold"] is not None and not _is_int(row["fold"]):  # null: a protocol without folds (deployed, splits)
+        raise fail("fold", f"expected an integer or null, got {row['fold']!r}")
     k = row["k"]
     if k != "all" and not (_is_int(k) and k >= 0):
         raise fail("k", f"expected a non-negative integer or 'all', got {k!r}")
@@ -162,11 +164,6 @@ def _check_examples(examples: object, fail) -> None:
             raise fail(f"{where}.operators", f"expected a list of operator names, got {ops!r}")
 
 
-def is_count_question(operators: list[str] | tuple[str, ...], last_step: str) -> bool:
-    """A question whose final QDMR step counts ("number of ...")."""
-    return bool(operators) and operators[-1] == "aggregate" and last_step.lower().startswith("number of")
-
-
 def build_row(*, run_id: str, config, cell, seed: int, trials: list[dict], best: dict | None, search: str,
               data: dict, strategy: dict, reader: dict, params: dict, metrics: dict, per_operator: dict,
               records: list[dict], examples: list, run_time_s: float, config_hash: str, study_name: str | None,
@@ -180,14 +177,11 @@ def build_row(*, run_id: str, config, cell, seed: int, trials: list[dict], best:
 
     by_id = {e.id: e for e in examples}
     per_example = {}
-    count_answers: Counter[str] = Counter()
     for r in records:
         e = by_id[r["example_id"]]
         per_example[e.id] = {"em": r["em"], "f1": r["f1"], "prediction": r["prediction"], "passage": e.group,
                              "answer_type": e.answer_type, "question_type": e.question_type,
                              "operators": list(e.operators)}
-        if e.decomposition and is_count_question(e.operators, e.decomposition[-1].text):
-            count_answers[r["prediction"]] += 1
     row = {
         "row_version": ROW_VERSION, "run_id": run_id, "curve": config.name, "dataset": config.dataset,
         "reader": cell.reader, "reader_args": {k: v for k, v in reader.items() if k not in ("strategy_options",)},
@@ -202,7 +196,7 @@ def build_row(*, run_id: str, config, cell, seed: int, trials: list[dict], best:
         "n_train": data["n_fit"], "n_val": data["n_val"], "n_eval": len(records),
         "n_eval_passages": len({e.group for e in examples}), "eval_limit": data["eval_limit"],
         "eval_sample": data.get("eval_sample"), "examples": per_example,
-        "executor_answers": dict(sorted(count_answers.items())) if count_answers else None,
+        "executor_answers": executor_answer_distribution(records, examples) or None,
         "learner": learner, "n_demonstrations": n_demonstrations, "budget": budget, "precision": precision,
         "search": search, "study": study_name, "trials": trials,
         "best_trial": best["number"] if best else None, "best_val": best["value"] if best else None,

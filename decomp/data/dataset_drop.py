@@ -39,7 +39,9 @@ class Drop(Dataset):
                                   f"folder (holding {official_files(self.name)['train']}) or `hub` as data.source")
             return self.data_dir / SHARED_FILE
         if self.source.kind == HUB:
-            return f"hub:ucinlp/drop:{HUB_SPLITS[side]}"
+            from decomp.data.sources.drop import HUB_NAME
+
+            return f"hub:{HUB_NAME}:{HUB_SPLITS[side]}"
         return self.source.file(official_files(self.name)[side], f"DROP {side} JSON")
 
     def _inputs(self, *splits: str) -> list[Path | str]:
@@ -65,6 +67,7 @@ class Drop(Dataset):
             # One split name whatever the source (the hub says `validation`); the shared copy keeps its own.
             self._memo["records", side] = load.examples if self.source.kind == SHARED else \
                 [replace(e, split=side) for e in load.examples]
+            self._memo["skipped", side] = load.skipped
         return self._memo["records", side]
 
     def join(self, split: str):
@@ -146,3 +149,13 @@ class Drop(Dataset):
             out.append(JoinSummary(j.report.break_file, j.report.total, j.report.joined, dict(j.report.status),
                                    table.problems("DROP"), sum(1 for e in j.examples if e.decomposition)))
         return out
+
+    def notes(self) -> list[str]:
+        """Malformed DROP records the lenient load skipped (stats runs `summaries` first, which loads them)."""
+        lines = []
+        for side in ("train", "dev"):
+            skipped = self._memo.get(("skipped", side)) or []
+            if skipped:
+                lines.append(f"DROP {side}: {len(skipped):,} malformed record(s) skipped")
+                lines.extend(f"  {problem}" for problem in skipped)
+        return lines

@@ -87,8 +87,11 @@ class JoinSummary:
 
 
 def check_join(label: str, joined: int, total: int, source: Source, expected: str) -> None:
-    """A configured source that joins fewer than half of BREAK's questions is the wrong file, not a small set."""
-    if source.kind != SHARED and total and joined < MIN_JOINED * total:
+    """A configured source that joins fewer than half of BREAK's questions is the wrong file, not a small set;
+    a BREAK file without any of the dataset's questions is never an empty dataset that runs."""
+    if not total:
+        raise ConfigError(f"{label}: no BREAK questions of this dataset in the file ({expected})")
+    if source.kind != SHARED and joined < MIN_JOINED * total:
         raise ConfigError(f"{label}: only {joined:,} of {total:,} BREAK questions joined to {source.option}="
                           f"{source.describe()} (expected at least {MIN_JOINED:.0%}: {expected})")
 

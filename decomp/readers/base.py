@@ -36,7 +36,7 @@ _STAGES = ("val", "test")
 
 
 class ReaderModule(L.LightningModule):
-    """Base reader. Subclasses build the model and implement `featurize` and `answer`.
+    """Base reader. Subclasses build the model and implement `featurizer` and `answer`.
 
     Args:
         model: hub name, local folder, "minilm" (offline default) or "tiny-bert"/"tiny-t5" (tests).

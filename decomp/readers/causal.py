@@ -143,7 +143,9 @@ class CausalReader(ReaderModule):
 
     @classmethod
     def grid_args(cls, max_length: int) -> dict:
-        return {"model": "tiny-llama", "max_length": max_length, "lr": 1e-3, "max_new_tokens": 32}
+        # A prompt holds an instruction and labels besides the encoder's window; tiny-llama works offline.
+        return {"model": "tiny-llama", "max_length": 2 * max_length, "lr": 1e-3, "max_new_tokens": 32,
+                "finetune": "lora"}
 
     def __init__(self, model: str = "Qwen/Qwen2.5-0.5B-Instruct", max_length: int = 1024, max_new_tokens: int = 32,
                  prompt: str | None = None, instruction: str | None = None, chat_template: bool | None = None,

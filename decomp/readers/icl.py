@@ -54,6 +54,11 @@ class InContextReader(CausalReader):
 
     in_context: ClassVar[bool] = True
 
+    @classmethod
+    def grid_args(cls, max_length: int) -> dict:
+        # Room for demonstrations: the query keeps twice an encoder's window, demonstrations as much again.
+        return {**super().grid_args(max_length), "max_length": 8 * max_length, "query_tokens": 4 * max_length}
+
     def __init__(self, n_demonstrations: int | None = None, query_tokens: int = 512, **kwargs):
         max_length, max_new = kwargs.get("max_length", 1024), kwargs.get("max_new_tokens", 32)
         if n_demonstrations is not None and n_demonstrations < 0:
@@ -102,13 +107,17 @@ class InContextReader(CausalReader):
         return len(encode(self.tokenizer, fmt, fmt.render(self.tokenizer, [d.turns for d in demos] + [[("", None)]])))
 
     def setup(self, stage: str) -> None:
-        if stage == "fit":
-            raise ConfigError("the in-context reader (causal-icl) learns no weights: run `decomp validate`, "
-                              "`test` or `predict` (its demonstrations are the data module's training subset)")
+        # Through a data module (`decomp fit|validate|test`), the demonstrations are its training subset.
         datamodule = getattr(self.trainer, "datamodule", None) if self._trainer is not None else None
         if self.demonstrations is None and datamodule is not None and hasattr(datamodule, "fit_set"):
             n = self.set_demonstrations(datamodule.fit_set)
             log.info("%d demonstrations from the %d training examples", n, len(datamodule.fit_set))
+
+    def training_step(self, batch: dict, batch_idx: int) -> None:
+        return None  # no weight update: `decomp fit` picks the demonstrations and validates with them
+
+    def configure_optimizers(self):
+        return None
 
     # --- inference --------------------------------------------------------------------------------------
     def predict_records(self, examples: Sequence[Example]) -> list[dict]:

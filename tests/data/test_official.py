@@ -294,3 +294,12 @@ def test_low_level_qdmr_folder(tmp_path):
         get_dataset("hotpotqa", break_source=str(breaks), break_config="QDMR")
     with pytest.raises(ConfigError, match="break_config must be one of"):
         get_dataset("drop", break_config="logical")
+
+
+def test_a_break_file_without_the_datasets_questions(tmp_path):
+    breaks = _copy(tmp_path, "break")
+    train = breaks / "QDMR-high-level" / "train.csv"
+    lines = train.read_text().splitlines(keepends=True)
+    train.write_text("".join([lines[0], *(x for x in lines[1:] if x.startswith("HOTPOT_"))]))
+    with pytest.raises(ConfigError, match=r"train\.csv: no BREAK questions of this dataset"):
+        get_dataset("drop", source=str(SOURCES["drop"]), break_source=str(breaks)).train_pool()

@@ -69,3 +69,18 @@ def test_ged_is_optional_and_named():
     scores = score_decompositions(pred, gold, {"q1": "q"}, ged_timeout=30)
     # Lookup lemmas make "directors" "director": same graph. Without en_core_web_sm the metric is ged_approx.
     assert scores["ged_approx"] == pytest.approx(0.0) and scores["ged_timeouts"] == 0
+
+
+def test_approx_normal_form_is_the_evaluators_parse_free_part():
+    from decomp.decomposers.break_norm import approx_normal_string
+
+    # Lower case, lookup lemmas, no a/an/the, then level by level alphabetically (#k renumbered).
+    a = approx_normal_string("return the Players ;return touchdowns ;return number of #2 by #1")
+    b = approx_normal_string("return touchdowns ;return players ;return number of #1 by #2")
+    assert a == b == "player @@SEP@@ touchdown @@SEP@@ numb of @@2@@ by @@1@@"  # spaCy's lookup: number -> numb
+    # Identical steps on one level merge; the evaluator's `return` deletion happens first ("punt s").
+    assert approx_normal_string("return x ;return x ;return #1 and #2") == "x @@SEP@@ @@1@@ and @@1@@"
+    assert approx_normal_string("return punt returns") == "punt s"
+    # A reference past the last step + 1 leaves the evaluator's graph non-contiguous: it cannot be rendered.
+    assert approx_normal_string("return x ;return y of #4") is None
+    assert approx_normal_string("return x ;return y of #3") == " @@SEP@@ x @@SEP@@ y of @@1@@"  # #3: an empty step

@@ -48,3 +48,22 @@ def test_per_example_ged_equals_the_evaluators_with_the_same_lemmas():
     for pair in PAIRS:
         distance = ged(pair["predicted"], pair["gold"], lookup_lemmas, timeout=60)
         assert distance == pytest.approx(pair["ged_lookup"], abs=1e-12, rel=0), pair["id"]
+
+
+@pytest.mark.parametrize(("a", "b", "ratio"), [
+    # Values from the `edit_distance` package's SequenceMatcher.ratio (what the evaluator's GED uses): matches on the
+    # lowest-cost path with ties going to substitution, not the longest common subsequence ("ab"/"ba" is 0, not 0.5).
+    ("ab", "ba", 0.0), ("abc", "cab", 2 / 3), ("aab", "aba", 1 / 3), ("abcd", "bcda", 0.75), ("", "a", 0.0),
+    ("", "", 1.0), ("xyz", "xz", 0.8)])
+def test_match_ratio_follows_the_edit_distance_package(a, b, ratio):
+    from decomp.decomposers.break_ged import match_ratio
+
+    assert match_ratio(list(a), list(b)) == pytest.approx(ratio)
+
+
+def test_ged_gives_up_past_its_time_limit():
+    from decomp.decomposers.break_ged import ged
+
+    long = " ;".join(f"return step {k} of #{k - 1}" if k > 1 else "return step 1" for k in range(1, 9))
+    assert ged(long, long.replace("step", "part"), lambda t: t.split(), timeout=1e-6) is None
+    assert ged("return a ;return b of #1", "return a ;return b of #1", lambda t: t.split(), timeout=30) == 0.0

@@ -87,12 +87,15 @@ def test_more_demonstrations_than_fit_is_an_error_naming_the_key(split):
 
 
 @pytest.mark.slow
-def test_it_evaluates_through_lightning_and_refuses_to_fit(split):
+def test_it_evaluates_through_lightning_and_fit_updates_no_weight(split):
     train, evaluation = split
     module = reader()
     module.set_demonstrations(train[:2])
-    run = L.Trainer(accelerator="cpu", logger=False, enable_progress_bar=False, enable_model_summary=False)
+    before = {k: v.clone() for k, v in module.state_dict().items()}
+    run = L.Trainer(accelerator="cpu", logger=False, enable_progress_bar=False, enable_model_summary=False,
+                    enable_checkpointing=False, max_steps=2, num_sanity_val_steps=0)
+    run.fit(module, module.training_loader(train[:4], 2), DataLoader(evaluation[:2], batch_size=2, collate_fn=list))
+    assert "val_f1" in run.callback_metrics
+    assert all(v.equal(before[k]) for k, v in module.state_dict().items())
     scores = run.test(module, DataLoader(evaluation[:2], batch_size=2, collate_fn=list), verbose=False)[0]
     assert 0 <= scores["test_f1"] <= 100 and len(module.predictions["test"]) == 2
-    with pytest.raises(ConfigError, match="learns no weights"):
-        run.fit(module, DataLoader(train[:2], batch_size=2, collate_fn=list))

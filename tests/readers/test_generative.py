@@ -6,7 +6,7 @@ import lightning as L
 from torch.utils.data import DataLoader
 
 from decomp.readers import GenerativeReader
-from decomp.readers.seq2seq import seq2seq_features, source_text, target_text
+from decomp.readers.seq2seq import parse_spans, seq2seq_features, source_text, target_text
 from decomp.types import ReaderInput
 from tests.readers.conftest import WholeQuestion, example
 
@@ -87,3 +87,11 @@ def _mean_loss(module: GenerativeReader, examples) -> float:
     batch = module.collate(module.training_features(examples))
     with module.inference():
         return module.model(**module.model_inputs(batch)).loss.item()
+
+
+def test_generated_lists_are_parsed_into_spans():
+    assert parse_spans("Anna ; Ben ;  ; Anna") == ("Anna", "Ben")
+    assert parse_spans("Cleveland, Ohio") == ("Cleveland, Ohio",)  # a comma stays inside its span
+    assert parse_spans("  ") == ()
+    item = ReaderInput("u", "u", "Who?", "x", (("Anna", "Ben"),))
+    assert parse_spans(target_text(item)) == ("Anna", "Ben")
