@@ -6,8 +6,9 @@ networkx, spacy, edit_distance, progressbar2, overrides; no spaCy model is neede
 that Python, e.g.
 
     /tmp/breakeval-venv/bin/python benchmarks/break_eval_vectors.py --evaluator /tmp/break-evaluator \
+        --evaluator-commit d89b6f18da00ecbd5c17b16146f5befb3fc3fee6 \
         --break-csv $DECOMP_DATA_DIR/raw/break/QDMR-high-level/dev.csv \
-        --pred drop=/tmp/drop0.jsonl --pred hotpotqa=/tmp/hotpotqa0.jsonl \
+        --pred drop=/tmp/drop0.jsonl --pred hotpotqa=/tmp/hotpotqa0.jsonl --per-source 30 --ged-lookup \
         --out tests/decomposers/fixtures/break_eval_vectors.json
 
 Add `--ged-lookup` to also record the evaluator's GED (`GraphMatchScorer`) with spaCy's lookup lemmas standing in
@@ -93,6 +94,7 @@ def main() -> None:
     parser.add_argument("--break-csv", type=Path, required=True, help="BREAK high-level dev.csv (gold)")
     parser.add_argument("--pred", action="append", required=True, help="source=predictions.jsonl")
     parser.add_argument("--per-source", type=int, default=40, help="pairs without a quirk kept per source")
+    parser.add_argument("--evaluator-commit", default=None, help="the checkout's commit, recorded in the fixture")
     parser.add_argument("--ged-lookup", action="store_true", help="also the evaluator's GED with lookup lemmas")
     parser.add_argument("--out", type=Path, required=True)
     args = parser.parse_args()
@@ -133,6 +135,7 @@ def main() -> None:
     args.out.parent.mkdir(parents=True, exist_ok=True)
     meta = {"evaluator": "allenai/break-evaluator scripts/evaluate_predictions.py (format_qdmr, get_exact_match, "
                          "get_sari_score; GraphMatchScorer with lookup lemmas)",
+            "evaluator_commit": args.evaluator_commit,
             "made_by": "benchmarks/break_eval_vectors.py " + " ".join(sys.argv[1:])}
     args.out.write_text(json.dumps({"meta": meta, "pairs": pairs}, indent=1) + "\n", encoding="utf-8")
     print(f"wrote {len(pairs)} pairs to {args.out}")

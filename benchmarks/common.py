@@ -39,8 +39,11 @@ def on_cuda() -> bool:
 
 
 def bf16() -> bool:
-    """bf16 autocast for both sides where the GPU supports it; fp32 elsewhere (CPU bf16 is no faster here)."""
-    return on_cuda() and torch.cuda.is_bf16_supported()
+    """bf16 autocast for both sides where the processor computes in bf16 natively (`precision: auto`: a bf16
+    GPU, or a CPU with AVX512-BF16/AMX); fp32 elsewhere (emulated bf16 is many times slower)."""
+    from decomp.precision import resolve_precision
+
+    return resolve_precision("auto") == "bf16-mixed"
 
 
 def device_slug() -> str:

@@ -48,6 +48,10 @@ def _names(text: str) -> list[str]:
     return [x.strip() for x in text.split(",") if x.strip()]
 
 
+def _limit(text: str) -> int | str:
+    return "all" if text == "all" else int(text)
+
+
 def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--config", default=str(DEFAULT_CONFIG), help="curve YAML (default: %(default)s)")
@@ -57,7 +61,8 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     p.add_argument("--strategies", type=_names, default=None, help="comma-separated strategy names")
     p.add_argument("--model", default=None, help="reader model for every reader (tiny-bert for smoke runs)")
     p.add_argument("--max-steps", type=int, default=None, help="cap on optimizer steps per run (budget.max_steps)")
-    p.add_argument("--eval-limit", type=int, default=None, help="evaluation questions per row (data.eval_limit)")
+    p.add_argument("--eval-limit", type=_limit, default=None,
+                   help="evaluation questions per row (data.eval_limit); all: the whole evaluation fold")
     p.add_argument("--precision", default=None, help="Lightning precision of every run (trainer.precision): "
                    "auto, 32-true, bf16-mixed, ...")
     p.add_argument("--workers", type=int, default=1)
@@ -86,7 +91,7 @@ def derived_config(args: argparse.Namespace, config: str | Path | None = None) -
     if args.precision:
         raw["trainer"] = {**(raw.get("trainer") or {}), "precision": args.precision}
     if args.eval_limit is not None:
-        raw.setdefault("data", {})["eval_limit"] = args.eval_limit
+        raw.setdefault("data", {})["eval_limit"] = None if args.eval_limit == "all" else args.eval_limit
     return raw
 
 

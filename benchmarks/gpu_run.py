@@ -6,7 +6,10 @@
 In order, each step a child process with its own deadline:
 1. `benchmarks.throughput` (ours against `transformers.Trainer`, bf16 where the GPU has it), at most
    --throughput-minutes, JSON to OUT_DIR/throughput-<device>.json;
-2. the curve grids (--curves, default configs/curves/drop.yaml and hotpotqa.yaml) on fold 0, then on the
+2. `benchmarks.precision_check` (the same `decomp fit` + `decomp test` in fp32 and in bf16 autocast: EM/F1
+   on BREAK-DROP fold 0, 255 questions), at most --precision-minutes, JSON to
+   OUT_DIR/precision-check-<device>.json;
+3. the curve grids (--curves, default configs/curves/drop.yaml and hotpotqa.yaml) on fold 0, then on the
    further --folds while time remains: `decomp curve --workers N` (the workers share the GPU), each (curve,
    fold) in OUT_DIR/curves/<name>/fold<k>/ (its rows in results.jsonl, its derived config beside them). The
    time left is shared equally among the curves of a fold still to run.
@@ -33,6 +36,7 @@ from benchmarks.common import REPO, device_slug, environment, write_json
 
 CURVES = ("configs/curves/drop.yaml", "configs/curves/hotpotqa.yaml")
 THROUGHPUT_ARGS = "--model minilm --batch-size 32 --steps 20 --warmup 3 --rounds 3 --eval-questions 256"
+PRECISION_ARGS = "--max-steps 200 --max-length 384 --doc-stride 128"  # ~3 epochs of fold 0's training side
 
 
 def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
@@ -44,6 +48,9 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     p.add_argument("--throughput-minutes", type=float, default=2.0, help="at most this for the throughput step; "
                    "0 skips it")
     p.add_argument("--throughput-args", default=THROUGHPUT_ARGS, help="arguments of benchmarks.throughput")
+    p.add_argument("--precision-minutes", type=float, default=2.5, help="at most this for the fp32/bf16 accuracy "
+                   "check; 0 skips it")
+    p.add_argument("--precision-args", default=PRECISION_ARGS, help="arguments of benchmarks.precision_check")
     p.add_argument("--curves", default=",".join(CURVES), help="comma-separated curve configs")
     p.add_argument("--folds", default="0,1,2,3,4", help="folds in order; fold 0 of every curve comes first")
     p.add_argument("--workers", type=int, default=4, help="`decomp curve` workers (processes sharing the GPU)")
@@ -126,13 +133,14 @@ def main(argv: Sequence[str] | None = None) -> dict:
         summary["wall_s"] = round(time.monotonic() - start, 2)
         write_json(out / "summary.json", summary)
 
-    if args.throughput_minutes > 0:
-        json_path = out / f"throughput-{device_slug()}.json"
-        command = [sys.executable, "-m", "benchmarks.throughput", *args.throughput_args.split(), "--out",
-                   str(json_path)]
-        step = run_step(command, min(end, time.monotonic() + args.throughput_minutes * 60), args.grace_s,
-                        out / "throughput.log")
-        record({"step": "throughput", **step, "json": str(json_path) if json_path.is_file() else None})
+    for name, minutes, extra in (("throughput", args.throughput_minutes, args.throughput_args),
+                                 ("precision_check", args.precision_minutes, args.precision_args)):
+        if minutes <= 0:
+            continue
+        json_path = out / f"{name.replace('_', '-')}-{device_slug()}.json"
+        command = [sys.executable, "-m", f"benchmarks.{name}", *extra.split(), "--out", str(json_path)]
+        step = run_step(command, min(end, time.monotonic() + minutes * 60), args.grace_s, out / f"{name}.log")
+        record({"step": name, **step, "json": str(json_path) if json_path.is_file() else None})
 
     order = plan(curves, folds)
     for i, (curve, fold) in enumerate(order):

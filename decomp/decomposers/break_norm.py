@@ -118,8 +118,12 @@ class OfficialNormalizer:
             raise ConfigError("--break-evaluator needs spaCy's en_core_web_sm "
                               f"(python -m spacy download en_core_web_sm): {exc}") from None
         sys.path[:0] = [str(root)]
-        self._decomposition = importlib.import_module("evaluation.decomposition").Decomposition
-        matcher = importlib.import_module("evaluation.normal_form.normalized_graph_matcher")
+        try:
+            self._decomposition = importlib.import_module("evaluation.decomposition").Decomposition
+            matcher = importlib.import_module("evaluation.normal_form.normalized_graph_matcher")
+        except ImportError as exc:
+            raise ConfigError(f"--break-evaluator {evaluator}: its requirements are not installed "
+                              f"(pip install -r {root / 'requirements.txt'}): {exc}") from None
         self._scorer = matcher.NormalizedGraphMatchScorer()
 
     def normal_string(self, decomposition: str) -> str | None:

@@ -10,6 +10,8 @@ import math
 
 import pytest
 
+from decomp.precision import resolve_precision
+
 pytestmark = pytest.mark.slow  # each runs training end to end (10-20 s on 2 busy cores)
 
 
@@ -35,7 +37,7 @@ def test_throughput_writes_rates_and_ratios(data_dir, tmp_path):
     assert ours["padded_tokens"] < baseline["padded_tokens"] == baseline["windows"] * 384
     # Same weights at evaluation: the padded baseline must give the same answers.
     assert result["eval"]["answers_agree"] == 1.0
-    assert result["settings"]["precision"] == "32-true" and result["max_rss_mb"] > 0
+    assert result["settings"]["precision"] == resolve_precision("auto") and result["max_rss_mb"] > 0
     assert result["command"].startswith("python -m benchmarks.throughput --model tiny-bert")
 
 
@@ -54,3 +56,21 @@ def test_curve_time_runs_a_derived_curve(data_dir, tmp_path):
     assert result["threads"] == 1
     assert all(" 1 torch threads" in h for h in result["hardware_in_rows"] if h.startswith("cpu"))  # reached the child
     assert result["s_per_row"] == pytest.approx(result["wall_s"] / 2, abs=0.01)
+    # Timed inside the child: 2 rows of 2 steps of at most 8 windows, then the evaluation questions.
+    assert result["fits"] == result["tests"] == 2 and result["train_steps"] == 4
+    assert 4 <= result["train_windows"] <= 4 * 8 and result["test_windows"] >= result["test_questions"] >= 2 * 4
+    assert _positive(result["train_windows_per_s"]) and _positive(result["eval_windows_per_s"])
+    assert set(result["scores"]) == {"em", "f1", "by_row"} and len(result["scores"]["by_row"]) == 2
+
+
+def test_curve_time_compares_old_and_new_code():
+    from benchmarks.curve_time import compare
+
+    def side(wall, train, evaluation, em, f1):
+        return {"wall_s": wall, "train_windows_per_s": train, "eval_windows_per_s": evaluation,
+                "train_windows": 64, "test_questions": 80, "scores": {"em": em, "f1": f1, "by_row": {
+                    "a": {"em": em - 1, "f1": f1}, "b": {"em": em + 1, "f1": f1}}}}
+    c = compare(side(100.0, 4.0, 10.0, 10.0, 15.0), side(40.0, 6.0, 25.0, 10.5, 14.0))
+    assert c["wall_speedup"] == 2.5 and c["train_speedup"] == 1.5 and c["eval_speedup"] == 2.5
+    assert c["em_diff"] == 0.5 and c["f1_diff"] == -1.0 and c["row_em_diffs"] == [0.5, 0.5]
+    assert c["same_work"] and c["rows_compared"] == 2

@@ -46,13 +46,16 @@ def test_the_whole_run_ends_before_its_limit_with_a_summary(tmp_path):
     tiny = ["--override", "readers={extractive: {model: tiny-bert, max_length: 64, doc_stride: 16}}",
             "--override", "sizes=[8]", "--override", "subset_seeds=[0]"]
     started = time.monotonic()
-    summary = gpu_run.main([str(tmp_path / "out"), "--minutes", str(6 / 60), "--margin-s", "0", "--grace-s", "3",
-                            "--throughput-minutes", "0", "--curves", "configs/curves/drop-cpu.yaml",
+    summary = gpu_run.main([str(tmp_path / "out"), "--minutes", str(10 / 60), "--margin-s", "0", "--grace-s", "3",
+                            "--throughput-minutes", str(3 / 60), "--throughput-args", "--model tiny-bert --k 8",
+                            "--precision-minutes", "0", "--curves", "configs/curves/drop-cpu.yaml",
                             "--folds", "0,1", "--workers", "2", *tiny])
-    assert time.monotonic() - started < 6 + 3 * 3 + 5
+    assert time.monotonic() - started < 10 + 2 * 3 * 3 + 5  # at worst, each stopped step waits out 3 signals
     written = json.loads((tmp_path / "out" / "summary.json").read_text())
     assert written["steps"] == json.loads(json.dumps(summary["steps"]))
-    first, second = summary["steps"]
+    throughput, first, second = summary["steps"]
+    assert throughput["step"] == "throughput" and throughput["status"] == "deadline"
+    assert throughput["wall_s"] < 3 + 3 * 3 + 2
     assert first["step"] == "curve drop-cpu fold 0" and first["status"] == "deadline"
     assert second["status"] == "not started"
     config = (tmp_path / "out" / "curves" / "drop-cpu" / "fold0" / "config.yaml").read_text()
