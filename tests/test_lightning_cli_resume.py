@@ -23,7 +23,8 @@ MAX_STEPS = CHECKPOINT_EVERY_N_STEPS + 6
 # No checkpoint option: the committed config's and the CLI's defaults decide when last.ckpt is written.
 # 200 synthetic questions: epochs of a few dozen steps, so the periodic checkpoint lands mid-epoch.
 ARGS = tiny("extractive", "none", "--data.synthetic", '{"n": 200, "n_deployed": 10}',
-            "--trainer.max_steps", str(MAX_STEPS), "--trainer.max_epochs", "-1")
+            "--trainer.max_steps", str(MAX_STEPS), "--trainer.max_epochs", "-1", "--trainer.precision", "32-true",
+            "--model.init_args.max_length", "64", "--model.init_args.doc_stride", "16")  # cheaper steps on a CPU
 
 # `decomp fit` in a process that stops itself (SIGSTOP) before training step STOP_AT + 1; the test kills it there.
 LAUNCH = """

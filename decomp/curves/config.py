@@ -10,10 +10,9 @@ Unknown keys fail with the nearest valid name; every error names the file and th
 from __future__ import annotations
 
 import difflib
-import inspect
 import itertools
 import re
-from dataclasses import dataclass, field
+from dataclasses import MISSING, dataclass, field, fields, is_dataclass
 from pathlib import Path
 from typing import Any, Literal
 
@@ -207,10 +206,12 @@ class _Checker:
 
         raw = self.mapping(raw, where or "<top level>")
         parser = ArgumentParser(exit_on_error=False)
-        if inspect.isclass(target) and not hasattr(target, "__dataclass_fields__"):
-            parser.add_class_arguments(target, skip=set(skip), fail_untyped=False)
-        else:
+        if is_dataclass(target):
             parser.add_class_arguments(target)
+            required = [f.name for f in fields(target) if f.default is MISSING and f.default_factory is MISSING]
+        else:
+            parser.add_class_arguments(target, skip=set(skip), fail_untyped=False)
+            required = []
         known = sorted(parser.get_defaults().keys())
         path = f"{where}." if where else ""
         for key in raw:
@@ -218,6 +219,9 @@ class _Checker:
                 raise self.fail(path + str(key), f"is set per cell{owned_hint}; remove it here")
             if key not in known:
                 raise self.fail(path + str(key), f"unknown key; {did_you_mean(key, known)}valid: {', '.join(known)}")
+        for key in required:
+            if key not in raw:
+                raise self.fail(path + key, "is required")
         try:
             return parser.parse_object(raw).as_dict()
         except ArgumentError as exc:
@@ -226,9 +230,6 @@ class _Checker:
             key = match.group(1) if match else "?"
             detail = " ".join(line.strip() for line in text.splitlines()[1:]) or text
             detail = re.sub(r"<class .(\w+).>", r"\1", detail).replace("Expected a ", "expected ")
-            missing = re.search(r"required.*?\[?(\w+)\]?", text) if not match else None
-            if missing and missing.group(1) in known:
-                key, detail = missing.group(1), "is required"
             raise self.fail(path + key, detail) from None
 
     def int_list(self, value: list, where: str, minimum: int = 0) -> list[int]:

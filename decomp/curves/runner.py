@@ -9,6 +9,7 @@ same command resumes: finished trials and rows are kept, a dead worker's trial i
 
 from __future__ import annotations
 
+import functools
 import logging
 import os
 import subprocess
@@ -110,7 +111,7 @@ def train_cell(config: CurveConfig, cell: Cell, params: dict, seed: int, validat
     reader = _reader(config, cell, params, seed)
     dm.use_training_data(reader.training_data())  # one training-data path with `decomp fit`
     loader = dm.train_dataloader()
-    budget, tracker = fit(config.budget, config.metric, lambda *a, **kw: _trainer(config, *a, **kw), reader, loader,
+    budget, tracker = fit(config.budget, config.metric, functools.partial(_trainer, config), reader, loader,
                           dm.val_dataloader() if validation else None, params.get("epochs"), callbacks)
     return dm, reader, budget, tracker
 

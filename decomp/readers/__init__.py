@@ -24,6 +24,8 @@ def class_path(kind: str) -> str:
 
 
 def __getattr__(name: str):
+    if name.startswith("_"):  # introspection (`__wrapped__`, ...) must not import every reader
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
     if name == "ReaderModule":
         return importlib.import_module("decomp.readers.base").ReaderModule
     for cls in REGISTRY.values():

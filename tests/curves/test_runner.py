@@ -166,7 +166,7 @@ def test_two_workers_on_postgresql(write_config, tmp_path, postgres):
 
 @pytest.mark.slow
 def test_sigkilled_worker_then_rerun_loses_and_duplicates_nothing(write_config, tmp_path):
-    config = write_config(sizes=[6], budget={"min_epochs": 0, "min_steps": 8, "max_steps": 8})
+    config = write_config(sizes=[6], budget={"min_steps": 8, "max_steps": 8, "patience": None})
     run_dir, db = tmp_path / "run", tmp_path / "run" / "optuna.db"
     command = [sys.executable, "-m", "decomp.cli", "curve", "--config", str(config), "--run-dir", str(run_dir)]
     worker = subprocess.Popen(command, cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)

@@ -58,7 +58,13 @@ def test_a_dead_workers_trial_is_failed_and_retried(tmp_path, config):
     states = [t.state for t in study.get_trials()]
     assert states == [TrialState.FAIL, TrialState.RUNNING, TrialState.WAITING]
     assert study.get_trials()[2].params == {"lr": trial.params["lr"]}  # the retry repeats the setting
-    assert isinstance(study.sampler, optuna.samplers.TPESampler)
+    assert config.search == "random" and isinstance(study.sampler, optuna.samplers.RandomSampler)  # 2 trials
+
+
+def test_the_sampler_is_the_search_the_config_names(config):
+    tpe = parse_config(tiny_config(tuning={**tiny_config()["tuning"], "n_trials": 6, "startup_trials": 2}))
+    study = load_study(open_storage("sqlite:///:memory:", tpe), tpe, tpe.cells()[0])
+    assert tpe.search == "tpe" and isinstance(study.sampler, optuna.samplers.TPESampler)
 
 
 def test_a_trial_whose_worker_died_before_recording_itself_is_failed_after_the_grace_period(tmp_path, config):
@@ -67,6 +73,6 @@ def test_a_trial_whose_worker_died_before_recording_itself_is_failed_after_the_g
     study = load_study(storage, config, config.cells()[0])
     study.ask()  # created, then the worker was killed before trial.set_user_attr(WORKER_ATTR, ...)
     assert fail_dead_trials(study, config) == 0  # within the grace period: its worker may still record itself
-    later = replace(config, grace_period=-1)
+    later = replace(config, tuning=replace(config.tuning, grace_period=-1))
     assert fail_dead_trials(study, later) == 1
     assert [t.state for t in study.get_trials()] == [TrialState.FAIL, TrialState.WAITING]

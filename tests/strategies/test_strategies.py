@@ -1,3 +1,6 @@
+import subprocess
+import sys
+
 import pytest
 
 from decomp.data.schema import Answer, Example, Paragraph
@@ -108,3 +111,11 @@ def test_hybrid_falls_back_to_reader_when_executor_cannot_parse():
     e = _example(steps=steps)
     (p,) = get_strategy("explicit-hybrid").predict([e], lambda inputs: {i.uid: "x" for i in inputs})
     assert [t["by"] for t in p.trace] == ["reader", "reader"]
+
+
+def test_strategies_import_no_reader():
+    # Strategies and readers share only decomp.types: every strategy module loads without decomp.readers.
+    code = ("import sys; from decomp.strategies import REGISTRY; names = list(REGISTRY); "
+            "print(len(names), sorted(m for m in sys.modules if m.startswith('decomp.readers')))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split(" ", 1)
+    assert int(out[0]) >= 5 and out[1].strip() == "[]"
