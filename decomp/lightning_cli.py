@@ -32,7 +32,7 @@ from decomp.precision import resolve_precision
 from decomp.provenance import config_hash, git_commit, package_versions
 
 # A killed `fit` loses at most this many optimizer steps (a few minutes of MiniLM on 2 CPU cores); the shipped
-# configs carry it under `checkpoint:` (`every_n_train_steps`, or `train_time_interval: "0:10:00"` instead).
+# configs carry it as `checkpoint.every_n_train_steps`.
 CHECKPOINT_EVERY_N_STEPS = 100
 
 

@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from decomp.curves.study import driver_url
 from tests.curves.conftest import tiny_config
 from tests.curves.test_runner import REPO, assert_rows_once, postgres  # noqa: F401  (postgres: a fixture)
 
@@ -38,6 +39,17 @@ for i, argv in enumerate(tries):
     codes.append(main(argv))
 print(json.dumps(codes))
 """
+
+
+def test_the_readme_url_names_an_installed_driver():
+    import importlib.util
+
+    url = driver_url("postgresql://me@127.0.0.1:5432/db")
+    if importlib.util.find_spec("psycopg") is None:  # SQLAlchemy's default for postgresql:// is psycopg 3
+        assert url == "postgresql+psycopg2://me@127.0.0.1:5432/db"
+    else:
+        assert url == "postgresql://me@127.0.0.1:5432/db"
+    assert driver_url("postgresql+psycopg://me@h/db") == "postgresql+psycopg://me@h/db"  # a named driver stays
 
 
 def run_together(tmp_path: Path, tries: list[list[str]]) -> list[list[int]]:

@@ -35,6 +35,7 @@ def test_targets_round_trip_and_end_in_the_families_eos(model):
         assert module.tokenizer.convert_tokens_to_ids("<extra_id_0>") != module.tokenizer.unk_token_id
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("model", FAMILIES)
 def test_fit_and_predict_with_realistic_tokenizers(model, memory_examples):
     L.seed_everything(0)
