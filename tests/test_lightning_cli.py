@@ -28,13 +28,15 @@ READERS = ("extractive", "generative")
 SYNTHETIC = {"n": 30, "seed": 0, "n_deployed": 10}
 # The Lightning configs: configs/<dataset>/<reader>-<strategy>.yaml (other folders hold other commands' files).
 RUN_CONFIGS = sorted(p for d in ("drop", "hotpotqa", "synthetic") for p in (CONFIGS / d).glob("*.yaml"))
+TINY_MODELS = {"extractive": "tiny-bert", "generative": "tiny-t5"}
 QUIET = ["--trainer.enable_progress_bar", "false", "--trainer.enable_model_summary", "false"]
 
 
 def tiny(reader: str, strategy: str, *extra: str, dataset: str = "synthetic") -> list[str]:
     """The committed config with a tiny model, a small synthetic set and a one-step budget."""
-    args = ["--config", str(CONFIGS / dataset / f"{reader}-{strategy}.yaml"),
-            "--model.init_args.model", "tiny-bert" if reader == "extractive" else "tiny-t5", *QUIET]
+    args = ["--config", str(CONFIGS / dataset / f"{reader}-{strategy}.yaml"), *QUIET]
+    if reader in TINY_MODELS:  # the causal configs already name their tiny offline model
+        args += ["--model.init_args.model", TINY_MODELS[reader]]
     if reader == "generative":
         args += ["--model.init_args.max_new_tokens", "3"]
     if dataset == "synthetic":

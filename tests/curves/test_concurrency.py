@@ -71,7 +71,7 @@ def tiny_curve(tmp_path: Path) -> Path:
     """One cell, one training seed, one trial: the schema, study, trial and row all see three workers."""
     path = tmp_path / "curve.yaml"
     path.write_text(yaml.safe_dump(tiny_config(sizes=[6], training_seeds=[0], tuning={
-        "n_trials": 1, "reports": 1, "heartbeat_interval": 1, "grace_period": 2,
+        "n_trials": 1, "heartbeat_interval": 1, "grace_period": 2,
         "space": {"lr": {"low": 1.0e-4, "high": 1.0e-3, "log": True}, "batch_size": [4], "epochs": 1}},
         budget={"min_steps": 1, "max_steps": 2, "patience": None})))
     return path
