@@ -89,7 +89,7 @@ def coverage(studies: int, n_boot: int, seed: int, setting: Setting = Setting(),
 
 
 def main(argv: list[str] | None = None) -> dict:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n\n")[0])  # no docstring under -OO
     parser.add_argument("--studies", type=int, default=400)
     parser.add_argument("--n-boot", type=int, default=1000)
     parser.add_argument("--seed", type=int, default=0)

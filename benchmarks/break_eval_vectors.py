@@ -89,7 +89,7 @@ def evaluator_ged_lookup(ep, pairs: list[dict]) -> list[float | None]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n")[0])  # no docstring under -OO
     parser.add_argument("--evaluator", type=Path, required=True, help="checkout of allenai/break-evaluator")
     parser.add_argument("--break-csv", type=Path, required=True, help="BREAK high-level dev.csv (gold)")
     parser.add_argument("--pred", action="append", required=True, help="source=predictions.jsonl")

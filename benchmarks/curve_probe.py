@@ -12,6 +12,8 @@ from __future__ import annotations
 import json
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import torch
@@ -33,15 +35,22 @@ class _CountTraining(Callback):
         STATS["train_windows"] += len(batch["input_ids"])
 
 
+@contextmanager
+def _timed(count: str, seconds: str) -> Iterator[None]:
+    """Count one call under `count` and add its wall seconds to `seconds`, even when it raises."""
+    started = _clock()
+    try:
+        yield
+    finally:
+        STATS[count] += 1
+        STATS[seconds] += _clock() - started
+
+
 def _timed_fit(fit):
     def run(self: Trainer, model, *args, **kwargs):
         self.callbacks.append(_CountTraining())
-        started = _clock()
-        try:
+        with _timed("fits", "fit_s"):
             return fit(self, model, *args, **kwargs)
-        finally:
-            STATS["fits"] += 1
-            STATS["fit_s"] += _clock() - started
     return run
 
 
@@ -55,12 +64,10 @@ def _timed_test(test):
                 STATS["test_windows"] += len(features)
             return features
         model.featurize = counted  # the instance attribute shadows the method for this test only
-        started = _clock()
         try:
-            return test(self, model, *args, **kwargs)
+            with _timed("tests", "test_s"):
+                return test(self, model, *args, **kwargs)
         finally:
-            STATS["tests"] += 1
-            STATS["test_s"] += _clock() - started
             STATS["test_questions"] += len(getattr(model, "predictions", {}).get("test", ()))
             del model.featurize
     return run

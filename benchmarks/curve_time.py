@@ -53,7 +53,7 @@ def _limit(text: str) -> int | str:
 
 
 def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
-    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p = argparse.ArgumentParser(description=(__doc__ or "").split("\n\n")[0])  # no docstring under -OO
     p.add_argument("--config", default=str(DEFAULT_CONFIG), help="curve YAML (default: %(default)s)")
     p.add_argument("--sizes", type=_ints, default=None, help="comma-separated training sizes")
     p.add_argument("--subset-seeds", type=_ints, default=None, help="comma-separated subset seeds")

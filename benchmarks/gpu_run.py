@@ -40,7 +40,7 @@ PRECISION_ARGS = "--max-steps 200 --max-length 384 --doc-stride 128"  # ~3 epoch
 
 
 def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
-    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p = argparse.ArgumentParser(description=(__doc__ or "").split("\n\n")[0])  # no docstring under -OO
     p.add_argument("out", help="folder for rows, JSON and summary.json (created; reused to resume)")
     p.add_argument("--minutes", type=float, default=10.0, help="the whole run's time limit")
     p.add_argument("--margin-s", type=float, default=20.0, help="kept free before the limit for the shutdown")

@@ -27,7 +27,7 @@ DEFAULT_CONFIG = REPO / "configs" / "drop" / "extractive-none.yaml"
 
 
 def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
-    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p = argparse.ArgumentParser(description=(__doc__ or "").split("\n\n")[0])  # no docstring under -OO
     p.add_argument("--config", default=str(DEFAULT_CONFIG), help="a `decomp fit` config (default: %(default)s)")
     p.add_argument("--precisions", default="32-true,bf16-mixed", help="comma-separated; the first is the reference")
     p.add_argument("--max-steps", type=int, default=24, help="optimizer steps of each fit")

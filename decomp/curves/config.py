@@ -20,6 +20,8 @@ import yaml
 
 from decomp.data.protocols import PROTOCOLS, parse_size
 from decomp.errors import ConfigError
+from decomp.strategies import REGISTRY as STRATEGIES
+from decomp.strategies import get_strategy
 
 TUNABLE = ("lr", "batch_size", "epochs", "weight_decay", "warmup_ratio")
 INT_PARAMS = ("batch_size", "epochs")
@@ -262,8 +264,6 @@ def _space(check: _Checker, raw: dict) -> dict[str, Any]:
 
 
 def _strategies(check: _Checker, raw: list) -> list[Strategy]:
-    from decomp.strategies import REGISTRY, get_strategy
-
     if not raw:
         raise check.fail("strategies", "must be a non-empty list of names or {name, options}")
     out = []
@@ -271,9 +271,9 @@ def _strategies(check: _Checker, raw: list) -> list[Strategy]:
         item = {"name": item} if isinstance(item, str) else item
         spec = check.section(Strategy, item, f"strategies[{i}]")
         name, options = spec["name"], dict(spec["options"] or {})
-        if name not in REGISTRY:
-            raise check.fail(f"strategies[{i}]", f"unknown strategy {name!r}; {did_you_mean(name, REGISTRY)}"
-                             f"known: {', '.join(sorted(REGISTRY))}")
+        if name not in STRATEGIES:
+            raise check.fail(f"strategies[{i}]", f"unknown strategy {name!r}; {did_you_mean(name, STRATEGIES)}"
+                             f"known: {', '.join(sorted(STRATEGIES))}")
         try:
             get_strategy(name, **options)
         except (ConfigError, TypeError) as exc:

@@ -9,11 +9,13 @@ dataset has a card with `role: dataset`, and every such card a registered datase
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from pathlib import Path
 
 import yaml
 
 from decomp.errors import ConfigError, DataError
+from decomp.registry import where
 
 CARDS_ENV = "DECOMP_CARDS_DIR"
 REQUIRED = ("name", "title", "role", "licence", "sources", "sizes")
@@ -78,12 +80,11 @@ def official_files(name: str) -> dict[str, str]:
     return {f["split"]: f["name"] for f in card(name)["sources"].get("official", {}).get("files", ())}
 
 
-def check_registry(registered: dict[str, type]) -> None:
+def check_registry(registered: Mapping[str, type]) -> None:
     """The registry and the cards name the same datasets; a difference names the module or the card."""
     declared = {n for n, c in load_cards().items() if c["role"] == "dataset"}
     for name in sorted(set(registered) - declared):
-        cls = registered[name]
-        raise ConfigError(f"dataset {name!r} ({cls.__module__}.{cls.__qualname__}) has no card: add "
+        raise ConfigError(f"dataset {name!r} ({where(registered[name])}) has no card: add "
                           f"{cards_dir() / (name + '.yaml')} with role: dataset")
     for name in sorted(declared - set(registered)):
         raise ConfigError(f"card {cards_dir() / (name + '.yaml')} declares dataset {name!r}, but no module "

@@ -11,10 +11,8 @@ Joined sets are cached as Arrow through `datasets`, keyed by the inputs, so a se
 
 from __future__ import annotations
 
-import importlib
 import inspect
 import os
-import pkgutil
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -34,27 +32,21 @@ from decomp.data.sources.locate import (
     parse_source,
 )
 from decomp.errors import ConfigError
+from decomp.registry import Registry
 
 DATA_DIR_ENV = "DECOMP_DATA_DIR"
-DATASETS: dict[str, type[Dataset]] = {}
+# Discovered on first read from `decomp/data/dataset_*.py` and the `decomp.datasets` entry points.
+DATASETS: Registry = Registry("dataset", "decomp.data", group="decomp.datasets", prefix="dataset_")
 MIN_JOINED = 0.5  # a configured (official or hub) source must join at least this share of BREAK's questions
 
 
 def register_dataset(cls: type[Dataset]) -> type[Dataset]:
     """Register `cls` under `cls.name`; a second class of the same name is an error naming both places."""
-    old = DATASETS.get(cls.name)
-    if old is not None and old is not cls and (old.__module__, old.__qualname__) != (cls.__module__, cls.__qualname__):
-        raise ConfigError(f"dataset {cls.name!r} registered twice: {old.__module__}.{old.__qualname__} "
-                          f"({inspect.getsourcefile(old)}) and {cls.__module__}.{cls.__qualname__} "
-                          f"({inspect.getsourcefile(cls)})")
-    DATASETS[cls.name] = cls
-    return cls
+    return DATASETS.add(cls.name, cls)
 
 
 def get_dataset(name: str, **options) -> Dataset:
-    if name not in DATASETS:
-        raise ConfigError(f"unknown dataset {name!r}; known: {', '.join(sorted(DATASETS))}")
-    cls = DATASETS[name]
+    cls = DATASETS[name]  # an unknown name raises, listing the known ones
     accepted = set(inspect.signature(cls.__init__).parameters) - {"self"}
     unknown = sorted(k for k, v in options.items() if k not in accepted and v is not None)
     if unknown:
@@ -102,7 +94,7 @@ class Dataset(ABC):
     official layout), `break_config` which BREAK annotation (`QDMR-high-level` or `QDMR`)."""
 
     name: ClassVar[str]
-    metric: ClassVar[str]  # "drop" or "hotpot"
+    metric: ClassVar[str]  # "drop" or "hotpot"; a dataset mixing kinds overrides `metric_for` instead
 
     def __init__(self, data_dir: str | Path | None = None, lenient: bool = True, source: str | None = None,
                  break_source: str | None = None, break_config: str = "QDMR-high-level") -> None:
@@ -155,6 +147,11 @@ class Dataset(ABC):
         """A last, uncached transformation of every set handed out (HotpotQA's context setting)."""
         return examples
 
+    @classmethod
+    def metric_for(cls, source: str) -> str:
+        """The official metric ("drop" or "hotpot") scoring an example of this dataset from `source`."""
+        return cls.metric
+
     def describe(self) -> dict:
         """Dataset options a result row records (besides the sources)."""
         return {}
@@ -186,17 +183,8 @@ class Dataset(ABC):
         return []
 
 
-def discover() -> dict[str, type[Dataset]]:
-    """Import every `decomp/data/dataset_*.py` (each registers its classes): a new dataset is one file."""
-    package = importlib.import_module("decomp.data")
-    for info in sorted(pkgutil.iter_modules(package.__path__), key=lambda m: m.name):
-        if info.name.startswith("dataset_"):
-            importlib.import_module(f"decomp.data.{info.name}")
-    return DATASETS
-
-
-__all__ = ["DATASETS", "FOLDER", "HUB", "SHARED", "Dataset", "JoinSummary", "check_join", "discover",
-           "get_dataset", "register_dataset", "resolve_data_dir"]
+__all__ = ["DATASETS", "FOLDER", "HUB", "SHARED", "Dataset", "JoinSummary", "check_join", "get_dataset",
+           "register_dataset", "resolve_data_dir"]
 
 
 
@@ -209,7 +197,6 @@ class Synthetic(Dataset):
     """
 
     name = "synthetic"
-    metric = "by-source"
 
     def __init__(self, n: int = 1000, seed: int = 0, n_deployed: int = 500, config: dict | None = None,
                  data_dir: str | Path | None = None, lenient: bool = True) -> None:
@@ -224,6 +211,11 @@ class Synthetic(Dataset):
         except TypeError as exc:
             raise ConfigError(f"synthetic config: {exc}") from None
         return generate(n, seed=seed, config=config)
+
+    @classmethod
+    def metric_for(cls, source: str) -> str:
+        """Mixed kinds: each example's source names its metric (`synthetic-drop` is scored as DROP)."""
+        return source.removeprefix(f"{cls.name}-").split("-")[0]
 
     def sources(self) -> dict[str, str]:
         return {"source": "generated", "break_source": "generated", "break_config": "generated"}
@@ -240,6 +232,3 @@ class Synthetic(Dataset):
 
     def notes(self) -> list[str]:
         return [f"generated: n={self.n}, seed={self.seed}, config={self.config or 'defaults'}"]
-
-
-discover()

@@ -10,17 +10,14 @@ from decomp.types import Prediction
 
 
 def metric_for(source: str) -> str:
-    """'drop' or 'hotpot': the `metric` of the registered dataset the source belongs to, the one whose name
-    is the source or prefixes it (`drop`, `hotpotqa`, `synthetic-drop`). A dataset mixing kinds (metric
-    "by-source") names each example's metric after its own name: `synthetic-drop` is scored as `drop`."""
+    """'drop' or 'hotpot', as picked by `Dataset.metric_for` of the registered dataset the source belongs to,
+    the one whose name is the source or prefixes it (`drop`, `hotpotqa`, `synthetic-drop`)."""
     named = [n for n in DATASETS if source == n or source.startswith(f"{n}-")]
     if not named:
         raise ConfigError(f"no metric for example source {source!r}: no registered dataset "
                           f"({', '.join(sorted(DATASETS))}) names it")
     dataset = max(named, key=len)
-    metric = DATASETS[dataset].metric
-    if metric == "by-source":
-        metric = source[len(dataset) + 1:].split("-")[0]
+    metric = DATASETS[dataset].metric_for(source)
     if metric not in METRICS:
         raise ConfigError(f"no metric for example source {source!r}: dataset {dataset!r} gives {metric!r}, "
                           f"not one of {', '.join(METRICS)}")

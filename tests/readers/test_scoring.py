@@ -2,9 +2,10 @@ from __future__ import annotations
 
 import pytest
 
-from decomp.data.datasets import DATASETS
+from decomp.data.datasets import DATASETS, Dataset
 from decomp.data.schema import Answer, Example, Paragraph
 from decomp.errors import ConfigError
+from decomp.readers import scoring
 from decomp.readers.scoring import metric_for, prediction_record, score
 from decomp.types import Prediction
 
@@ -20,16 +21,23 @@ def test_metric_follows_the_source():
         metric_for("cwq")
 
 
+def _dataset(name: str, metric: str) -> type[Dataset]:
+    return type(name, (Dataset,), {"name": name, "metric": metric})  # not registered: no decorator
+
+
 def test_the_metric_is_the_registered_datasets(monkeypatch):
-    # One place picks it: `Dataset.metric` of the dataset whose name the source starts with.
-    monkeypatch.setitem(DATASETS, "drop", type("Relabelled", (), {"metric": "hotpot"}))
-    monkeypatch.setitem(DATASETS, "cwq", type("Cwq", (), {"metric": "drop"}))
+    # One place picks it: `Dataset.metric_for` of the dataset whose name the source starts with.
+    registry = {**DATASETS, "drop": _dataset("drop", "hotpot"), "cwq": _dataset("cwq", "drop")}
+    monkeypatch.setattr(scoring, "DATASETS", registry)
     assert metric_for("drop") == "hotpot" and metric_for("cwq") == metric_for("cwq-simple") == "drop"
+    assert metric_for("synthetic-hotpot") == "hotpot"  # synthetic's own metric_for reads the source
     with pytest.raises(ConfigError, match="'cwqx'"):
         metric_for("cwqx")  # a prefix must end at a dash
-    monkeypatch.setitem(DATASETS, "cwq", type("Cwq", (), {"metric": "f1"}))
+    registry["cwq"] = _dataset("cwq", "f1")
     with pytest.raises(ConfigError, match="'f1'"):
         metric_for("cwq")
+    with pytest.raises(ConfigError, match="'synthetic-squad'.*'squad'"):
+        metric_for("synthetic-squad")
 
 
 def test_drop_scores_numbers_as_numbers_and_takes_the_best_alternative():
