@@ -88,6 +88,8 @@ def derived_config(args: argparse.Namespace, config: str | Path | None = None) -
         budget = raw.setdefault("budget", {})
         budget["max_steps"] = args.max_steps
         budget["min_steps"] = min(budget.get("min_steps", 200), args.max_steps)
+        if budget["min_steps"] >= args.max_steps:
+            budget["patience"] = None  # no range left for early stopping: a fixed budget
     if args.precision:
         raw["trainer"] = {**(raw.get("trainer") or {}), "precision": args.precision}
     if args.eval_limit is not None:
@@ -156,7 +158,14 @@ def _scores(rows: list[dict]) -> dict:
     ems = [r["em"] for r in rows if isinstance(r.get("em"), int | float)]
     f1s = [r["f1"] for r in rows if isinstance(r.get("f1"), int | float)]
     return {"em": round(sum(ems) / len(ems), 2) if ems else None, "f1": round(sum(f1s) / len(f1s), 2) if f1s else None,
-            "by_row": {r.get("run_id", str(i)): {"em": r.get("em"), "f1": r.get("f1")} for i, r in enumerate(rows)}}
+            "by_row": {_cell_id(r, i): {"em": r.get("em"), "f1": r.get("f1")} for i, r in enumerate(rows)}}
+
+
+def _cell_id(row: dict, i: int) -> str:
+    """The row's run id without its first part (the study prefix names the config's hash, which differs
+    between two versions of the same curve): dataset/reader/strategy/k/fold/subset/seed."""
+    run_id = str(row.get("run_id", i))
+    return run_id.split("/", 1)[1] if "/" in run_id else run_id
 
 
 def _rates(probe: dict) -> dict:

@@ -166,7 +166,8 @@ class _Sides:
         seed_everything(0, verbose=False)
         self.reader = ExtractiveReader(
             model=args.model, max_length=args.max_length, doc_stride=args.doc_stride, lr=args.lr,
-            attention_dropout=args.attention_dropout, eval_batch_size=args.eval_batch_size, strategy="none", seed=0)
+            attention_dropout=args.attention_dropout, eval_batch_size=args.eval_batch_size, strategy="none", seed=0,
+            multi_span=False)  # the run_qa.py baseline has only start/end logits: the same model, loss and decoding
         self.loader = self.reader.training_loader(self.dm.fit_set, args.batch_size)
         self.features = self.loader.dataset
         self.examples_per_window = len({f["uid"] for f in self.features}) / len(self.features)
@@ -231,6 +232,7 @@ class _Sides:
         from transformers import default_data_collator
 
         from decomp.readers.spans import answers_from_windows
+        from decomp.types import join_spans
 
         self.baseline_model.load_state_dict(getattr(self.reader.model, "_orig_mod", self.reader.model).state_dict())
         hf = HFTrainer(model=self.baseline_model, args=self._training_args(1, 0, 0.0, 0.0),
@@ -241,10 +243,11 @@ class _Sides:
             windows = reader.featurize(inputs, train=False)
             data = _padded(windows, (), self.args.max_length, reader.tokenizer.pad_token_id)
             start, end = hf.predict(data).predictions
-            return answers_from_windows(
+            spans = answers_from_windows(
                 windows, [s[:w["length"]] for s, w in zip(start, windows, strict=True)],
                 [e[:w["length"]] for e, w in zip(end, windows, strict=True)], {i.uid: i.context for i in inputs},
                 n_best=reader.n_best, max_answer_length=reader.max_answer_length)
+            return {uid: join_spans(answer) for uid, answer in spans.items()}  # the text a prediction records
         return answer
 
 

@@ -83,15 +83,18 @@ def _fast(tok, **tokens):
     return PreTrainedTokenizerFast(tokenizer_object=tok, **tokens)
 
 
+# The tiny decoder-only models' sizes (Llama and Qwen2 alike: grouped-query attention, 2 KV heads).
+_DECODER_SIZE = dict(hidden_size=64, intermediate_size=128, num_hidden_layers=2, num_attention_heads=4,
+                     num_key_value_heads=2, max_position_embeddings=2048)
+
+
 def _llama(folder: Path) -> None:
     from transformers import LlamaConfig, LlamaForCausalLM
 
     tokenizer = _fast(_byte_level_bpe(["<unk>", "<s>", "</s>"], bos="<s>", eos=None),
                       unk_token="<unk>", bos_token="<s>", eos_token="</s>")
-    config = LlamaConfig(vocab_size=len(tokenizer), hidden_size=64, intermediate_size=128, num_hidden_layers=2,
-                         num_attention_heads=4, num_key_value_heads=2, max_position_embeddings=2048,
-                         bos_token_id=tokenizer.bos_token_id, eos_token_id=tokenizer.eos_token_id,
-                         tie_word_embeddings=False)
+    config = LlamaConfig(vocab_size=len(tokenizer), **_DECODER_SIZE, bos_token_id=tokenizer.bos_token_id,
+                         eos_token_id=tokenizer.eos_token_id, tie_word_embeddings=False)
     _save(LlamaForCausalLM(config), tokenizer, folder)
 
 
@@ -101,10 +104,8 @@ def _qwen2(folder: Path) -> None:
     tokenizer = _fast(_byte_level_bpe(["<|endoftext|>", "<|im_start|>", "<|im_end|>"], bos=None, eos=None),
                       eos_token="<|im_end|>", pad_token="<|endoftext|>")
     tokenizer.chat_template = _CHATML
-    config = Qwen2Config(vocab_size=len(tokenizer), hidden_size=64, intermediate_size=128, num_hidden_layers=2,
-                         num_attention_heads=4, num_key_value_heads=2, max_position_embeddings=2048,
-                         eos_token_id=tokenizer.eos_token_id, pad_token_id=tokenizer.pad_token_id,
-                         tie_word_embeddings=True)
+    config = Qwen2Config(vocab_size=len(tokenizer), **_DECODER_SIZE, eos_token_id=tokenizer.eos_token_id,
+                         pad_token_id=tokenizer.pad_token_id, tie_word_embeddings=True)
     _save(Qwen2ForCausalLM(config), tokenizer, folder)
 
 
