@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
+from decomp.curves.config import load_config
 from decomp.data.datasets import DATASETS
 from decomp.errors import DecompError
 
@@ -97,6 +98,8 @@ def main(argv: list[str] | None = None) -> int:
             run_lightning_cli(argv)  # None: LightningCLI reads sys.argv itself
             return 0
         args = build_parser().parse_args(words)
+        if args.command == "curve":  # before the runner imports torch: a bad config fails in a second
+            load_config(args.config)
         return args.run(args)
     except DecompError as exc:
         print(f"decomp: error: {exc}", file=sys.stderr)

@@ -2,9 +2,10 @@
 
 Each section is a dataclass (or, for `data` and `readers.<kind>`, the signature of the class it configures:
 `DecompDataModule`, the reader class from `decomp.readers.REGISTRY`), checked by jsonargparse as `decomp fit`'s
-LightningCLI checks the same classes, so both commands share one schema for reader and data arguments.
-Unknown keys fail with the nearest valid name; every error names the file and the key's path
-(`readers.extractive.doc_strid`), before anything is written.
+LightningCLI checks the same classes, so both commands share one schema for reader and data arguments. Those
+signatures are read from `decomp/curves/schema.json` (generated from the classes, see `decomp.curves.schema`),
+so a config is checked without importing torch. Unknown keys fail with the nearest valid name; every error
+names the file and the key's path (`readers.extractive.doc_strid`), before anything is written.
 """
 
 from __future__ import annotations
@@ -18,8 +19,10 @@ from typing import Any, Literal
 
 import yaml
 
+from decomp.curves import schema
 from decomp.data.protocols import PROTOCOLS, parse_size
 from decomp.errors import ConfigError
+from decomp.readers import REGISTRY as READERS
 from decomp.strategies import REGISTRY as STRATEGIES
 from decomp.strategies import get_strategy
 
@@ -34,9 +37,7 @@ READER_OWNED = ("strategy", "strategy_options", "seed", "lr", "weight_decay", "w
 
 def reader_class(kind: str) -> type:
     """The reader class of a kind, from `decomp.readers.REGISTRY` (the classes `decomp fit` configures)."""
-    from decomp.readers import REGISTRY
-
-    return REGISTRY[kind]
+    return READERS[kind]
 
 
 # --- the typed sections --------------------------------------------------------------------------------
@@ -208,12 +209,9 @@ class _Checker:
 
         raw = self.mapping(raw, where or "<top level>")
         parser = ArgumentParser(exit_on_error=False)
-        if is_dataclass(target):
-            parser.add_class_arguments(target)
-            required = [f.name for f in fields(target) if f.default is MISSING and f.default_factory is MISSING]
-        else:
-            parser.add_class_arguments(target, skip=set(skip), fail_untyped=False)
-            required = []
+        parser.add_class_arguments(target, skip=set(skip), fail_untyped=False)
+        required = [f.name for f in fields(target) if f.default is MISSING and f.default_factory is MISSING
+                    and f.name not in skip] if is_dataclass(target) else []
         known = sorted(parser.get_defaults().keys())
         path = f"{where}." if where else ""
         for key in raw:
@@ -291,17 +289,21 @@ def _sizes(check: _Checker, raw: list) -> list[int | str]:
         raise check.fail("sizes", str(exc)) from None
 
 
-def _readers(check: _Checker, raw: dict) -> dict[str, dict]:
-    from decomp.readers import REGISTRY as known
+def _reader_kinds() -> list[str]:
+    """The registry's reader kinds, from the schema file when it covers them all (no import of the readers)."""
+    return schema.reader_kinds() or list(READERS)
 
+
+def _readers(check: _Checker, raw: dict) -> dict[str, dict]:
+    known = _reader_kinds()
     if not raw:
         raise check.fail("readers", f"must map reader kinds ({', '.join(known)}) to their init args")
     out = {}
     for kind, args in raw.items():
         if kind not in known:
             raise check.fail(f"readers.{kind}", f"unknown reader; {did_you_mean(kind, known)}known: {', '.join(known)}")
-        check.section(reader_class(kind), args, f"readers.{kind}", skip=READER_OWNED,
-                      owned_hint=" (strategies, training_seeds, tuning.space)")
+        check.section(schema.reader_arguments(kind) or reader_class(kind), args, f"readers.{kind}",
+                      skip=READER_OWNED, owned_hint=" (strategies, training_seeds, tuning.space)")
         out[kind] = dict(args or {})  # as written: the reader fills its own defaults
     return out
 
@@ -332,10 +334,8 @@ def parse_config(raw: Any, source: str = "<dict>") -> CurveConfig:
     for key in ("name", "dataset"):
         if not top[key]:
             raise check.fail(key, "must be a non-empty string")
-    from decomp.data.module import DecompDataModule
-
     data = dict(raw.get("data") or {})
-    check.section(DecompDataModule, data, "data", skip=CELL_OWNED,
+    check.section(schema.data_arguments(), data, "data", skip=CELL_OWNED,
                   owned_hint=" (dataset, sizes, folds, subset_seeds, tuning.space/val_fraction)")
     protocol = data.get("protocol", "gold")
     if protocol not in PROTOCOLS:

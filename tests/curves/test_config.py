@@ -1,11 +1,15 @@
 from __future__ import annotations
 
+import json
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 import yaml
 
 from decomp.cli import main
+from decomp.curves import schema
 from decomp.curves.config import Budget, load_config, parse_config
 from decomp.errors import ConfigError
 from tests.curves.conftest import tiny_config
@@ -113,6 +117,63 @@ def test_curve_command_rejects_a_bad_reader_argument_at_load_writing_nothing(tmp
     err = capsys.readouterr().err
     assert f"field 'readers.extractive.{field}'" in err and "decomp: error: curve config" in err
     assert not run_dir.exists() and sorted(p.name for p in tmp_path.iterdir()) == ["curve.yaml"]
+
+
+# What the `decomp curve` command path runs, in a fresh interpreter: its exit code and which heavy packages were
+# imported by the time the bad config was rejected.
+CURVE_COMMAND = """
+import json, sys
+from decomp.cli import main
+rc = main(["curve", "--config", sys.argv[1], "--run-dir", sys.argv[2]])
+print(json.dumps({"rc": rc, "imported": [m for m in ("torch", "transformers", "lightning") if m in sys.modules]}))
+"""
+
+
+@pytest.mark.parametrize(("readers", "message"), [
+    ({"extractive": {"model": "tiny-bert", "doc_strid": 1}},
+     "field 'readers.extractive.doc_strid': unknown key; did you mean 'doc_stride'?"),
+    ({"extractiv": {"model": "tiny-bert"}}, "field 'readers.extractiv': unknown reader; did you mean 'extractive'?"),
+])
+def test_curve_command_rejects_a_misspelt_key_without_importing_torch(tmp_path, readers, message):
+    config, run_dir = tmp_path / "bad.yaml", tmp_path / "run"
+    config.write_text(yaml.safe_dump(tiny_config(readers=readers)))
+    proc = subprocess.run([sys.executable, "-c", CURVE_COMMAND, str(config), str(run_dir)], cwd=REPO,
+                          capture_output=True, text=True, timeout=120)
+    result = json.loads(proc.stdout.splitlines()[-1])
+    assert result == {"rc": 2, "imported": []}, proc.stderr
+    assert f"decomp: error: curve config {config}: {message}" in proc.stderr
+    assert not run_dir.exists() and sorted(p.name for p in tmp_path.iterdir()) == ["bad.yaml"]
+
+
+@pytest.mark.slow
+def test_signature_file_is_what_the_generator_writes_and_checks_as_the_classes_do():
+    from jsonargparse import ArgumentParser
+
+    from decomp.data.module import DecompDataModule
+    from decomp.readers import REGISTRY
+
+    assert schema.PATH.read_text(encoding="utf-8") == schema.render(), (
+        f"{schema.PATH} is stale: run python -m decomp.curves.schema")
+
+    def defaults(target: type) -> dict:
+        parser = ArgumentParser(exit_on_error=False)
+        parser.add_class_arguments(target, fail_untyped=False)
+        return parser.get_defaults().as_dict()
+
+    assert schema.reader_kinds() == list(REGISTRY)
+    pairs = [(REGISTRY[kind], schema.reader_arguments(kind)) for kind in REGISTRY]
+    for cls, arguments in [(DecompDataModule, schema.data_arguments()), *pairs]:
+        assert defaults(arguments) == defaults(cls), cls
+
+
+def test_a_reader_the_file_does_not_hold_is_checked_against_its_class(monkeypatch):
+    # A plug-in (or a reader module newer than the file): the registry and the class decide, same message.
+    on_file = schema._load()
+    monkeypatch.setattr(schema, "_load", lambda: {**on_file, "readers": {}, "reader_modules": ["new"]})
+    assert schema.reader_kinds() is None and schema.reader_arguments("extractive") is None
+    raw = tiny_config(readers={"extractive": {**READER, "doc_strid": 1}})
+    with pytest.raises(ConfigError, match="field 'readers.extractive.doc_strid': unknown key; did you mean 'doc_st"):
+        parse_config(raw, "curve.yaml")
 
 
 def test_cells_are_every_combination_in_seed_major_order():
