@@ -32,9 +32,21 @@ def slug(group: Group) -> str:
     return re.sub(r"[^a-z0-9]+", "-", text).strip("-")
 
 
+def compared_sizes(group: Group, strategy: str) -> tuple[Size, ...]:
+    """The sizes at which `strategy` was paired with `none`: a partial curve claims nothing past them."""
+    return tuple(d.k for d in group.differences if d.strategy == strategy and d.baseline == "none")
+
+
+def missing_cells(group: Group) -> list[str]:
+    """(strategy, k) cells of the panel's grid that have no run yet, as `strategy@k`."""
+    have = {(p.strategy, p.k) for p in group.points}
+    return [f"{s}@{fmt_size(k)}" for k in group.sizes for s in group.strategies if (s, k) not in have]
+
+
 def crossover_sentence(crossover: Crossover, sizes: tuple[Size, ...]) -> str:
     """The headline: from which k a strategy's gain over `none` is no longer significant (the interval of
-    the difference covers zero), and the bootstrap interval of where the difference itself reaches zero."""
+    the difference covers zero), and the bootstrap interval of where the difference itself reaches zero.
+    `sizes`: the sizes at which the strategy was compared with `none` (see `compared_sizes`)."""
     metric = METRIC_NAMES.get(crossover.metric, crossover.metric)
     largest = max(sizes, key=size_key) if sizes else None
     never = f"never up to k={fmt_size(largest)} in {crossover.never_share:.0%} of replicates"
@@ -211,6 +223,9 @@ def _data_sentence(group: Group) -> str:
     if few:
         text += (f" {len(few)} of {len(group.points)} points rest on fewer than {FEW_SEEDS} seeds: their "
                  "intervals resample so few runs that they understate the spread between seeds.")
+    missing = missing_cells(group)
+    if missing:
+        text += f" Cells without a run yet ({len(missing)}): {', '.join(missing)}."
     return text
 
 
@@ -220,7 +235,7 @@ def _group_blocks(group: Group) -> list[Block]:
     blocks: list[Block] = [
         Heading(2, group.title),
         Para(f"{len(runs)} runs. {_data_sentence(group)}"),
-        Bullets(tuple(crossover_sentence(c, group.sizes) for c in group.crossovers)),
+        Bullets(tuple(crossover_sentence(c, compared_sizes(group, c.strategy)) for c in group.crossovers)),
         Image(f"plots/{name}-curve.svg", f"Learning curves, {group.title}"),
         Heading(3, "Learning curves: EM"),
         _curve_table(group, "em"),
@@ -300,7 +315,7 @@ def _provenance_blocks(board: Leaderboard) -> list[Block]:
 
 def report_blocks(board: Leaderboard, notes: str | None = None) -> list[Block]:
     headlines = tuple(
-        f"**{group.title}**: {crossover_sentence(c, group.sizes)}"
+        f"**{group.title}**: {crossover_sentence(c, compared_sizes(group, c.strategy))}"
         for group in board.groups
         for c in group.crossovers
         if c.metric == "em"

@@ -220,3 +220,21 @@ def test_a_zero_shot_point_is_drawn_and_tabled() -> None:
     assert "| demonstrations |" in md
     svg = plots.curve_svg(group)
     assert svg.count('id="xtick_') == 2 * 6  # six sizes, 0 included, on both panels
+
+
+def test_a_partial_curve_claims_nothing_past_its_compared_sizes_and_lists_missing_cells() -> None:
+    from decomp.leaderboard.blocks import compared_sizes, missing_cells
+
+    group = sample_board().groups[0]
+    strategy = next(s for s in group.strategies if s not in ("none", "prior"))
+    largest = max(SIZES[:-1], key=lambda k: (k == "all", k if k != "all" else 0))
+    partial = replace(
+        group,
+        points=tuple(p for p in group.points if not (p.strategy == strategy and p.k == "all")),
+        differences=tuple(d for d in group.differences if not (d.strategy == strategy and d.k == "all")),
+    )
+    assert "all" not in compared_sizes(partial, strategy) and largest in compared_sizes(partial, strategy)
+    assert missing_cells(partial) == [f"{strategy}@all"] and missing_cells(group) == []
+    sentence = render.crossover_sentence(Crossover(strategy, "em", None, None, None, 1.0),
+                                         compared_sizes(partial, strategy))
+    assert f"at the largest size, k={largest};" in sentence and "k=all" not in sentence
