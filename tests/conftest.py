@@ -12,6 +12,10 @@ os.environ.setdefault("HF_DATASETS_OFFLINE", "1")
 os.environ.setdefault("HF_EVALUATE_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+# Tiny models gain nothing from a second intra-op thread, and on a busy 2-core machine two threads spin
+# against each other (a 60-step tiny fit: 104 s with 2 threads, 3 s with 1). Set before torch is imported,
+# so it holds in this process and in every `decomp` subprocess a test starts (decomp.precision reads it).
+os.environ.setdefault("OMP_NUM_THREADS", "1")
 
 REPO = Path(__file__).resolve().parents[1]
 # CI and the README point DECOMP_DATA_DIR at the shared data beside the checkout; fall back to it.

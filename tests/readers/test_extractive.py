@@ -34,8 +34,8 @@ def eval_loader(examples) -> DataLoader:
 def trained(memory_examples) -> tuple[ExtractiveReader, float]:
     """A tiny reader trained on the eight memory questions, and its mean loss on them afterwards."""
     L.seed_everything(0)
-    module = reader(lr=2e-3, warmup_ratio=0.0)
-    trainer(max_steps=100).fit(module, train_dataloaders=module.training_loader(memory_examples, 8))
+    module = reader(lr=5e-3, warmup_ratio=0.0)  # loss 0.10 in 50 steps (2e-3 took 100 steps to 0.16)
+    trainer(max_steps=50).fit(module, train_dataloaders=module.training_loader(memory_examples, 8))
     batch = module.collate(module.training_features(memory_examples))
     with module.inference():
         loss = module.model(**module.model_inputs(batch)).loss.item()

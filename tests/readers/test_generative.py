@@ -72,9 +72,9 @@ def test_strategy_tokens_are_added_to_both_sides_and_never_generated():
 
 def test_a_trained_generative_reader_answers_its_own_training_questions(memory_examples):
     L.seed_everything(0)
-    module = reader(lr=3e-3, warmup_ratio=0.0)
+    module = reader(lr=1e-2, warmup_ratio=0.0)  # reaches loss 0.34 in 80 steps (3e-3 took 150 steps to 0.84)
     before = _mean_loss(module, memory_examples)
-    trainer(max_steps=150).fit(module, train_dataloaders=module.training_loader(memory_examples, 8))
+    trainer(max_steps=80).fit(module, train_dataloaders=module.training_loader(memory_examples, 8))
     after = _mean_loss(module, memory_examples)
     assert after < 1.5 < before
     scores = trainer().validate(module, eval_loader(memory_examples), verbose=False)[0]
