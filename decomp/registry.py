@@ -55,6 +55,10 @@ class Registry(Mapping[str, type]):
     def decorator(self, name: str) -> Callable[[T], T]:
         return lambda cls: self.add(name, cls)
 
+    def registered(self) -> tuple[str, ...]:
+        """The names registered in this process so far, without discovering (importing) anything."""
+        return tuple(self._classes)
+
     def discover(self) -> None:
         """Import the package's modules and load the entry-point plug-ins; again picks up new plug-ins.
         A module that fails to import raises here, and again on the next read (nothing is half-discovered)."""

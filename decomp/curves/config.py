@@ -291,7 +291,7 @@ def _sizes(check: _Checker, raw: list) -> list[int | str]:
 
 def _reader_kinds() -> list[str]:
     """The registry's reader kinds, from the schema file when it covers them all (no import of the readers)."""
-    return schema.reader_kinds() or list(READERS)
+    return schema.reader_kinds() or sorted(READERS)
 
 
 def _readers(check: _Checker, raw: dict) -> dict[str, dict]:

@@ -76,12 +76,13 @@ def _reader_modules() -> list[str]:
 
 def generate() -> dict:
     """The file's content, from the real classes (imports torch): the DataModule, then the readers of this
-    package in registry order (plug-ins are left to their classes)."""
+    package by kind (plug-ins are left to their classes)."""
     from decomp.data.module import DecompDataModule
     from decomp.readers import REGISTRY
 
-    readers = {kind: signature(cls) for kind, cls in REGISTRY.items()
-               if cls.__module__.startswith(f"{decomp.readers.__name__}.")}
+    # Sorted: the registry's order is the order modules happened to be imported in this process.
+    readers = {kind: signature(REGISTRY[kind]) for kind in sorted(REGISTRY)
+               if REGISTRY[kind].__module__.startswith(f"{decomp.readers.__name__}.")}
     return {"data": signature(DecompDataModule), "readers": readers, "reader_modules": _reader_modules()}
 
 
@@ -130,11 +131,14 @@ def reader_arguments(kind: str) -> type | None:
 
 
 def reader_kinds() -> list[str] | None:
-    """Every reader kind, in registry order, when the file covers them all: no plug-in is installed and the
-    package holds the modules the file was generated from. None: only the registry knows."""
-    if entry_points(group=decomp.readers.REGISTRY.group) or _load()["reader_modules"] != _reader_modules():
+    """Every reader kind, sorted, when the file covers them all: no plug-in is installed, the package holds
+    the modules the file was generated from, and nothing registered in this process (a class defined at run
+    time) is missing from it. None: only the registry knows."""
+    kinds = _load()["readers"]
+    if (entry_points(group=decomp.readers.REGISTRY.group) or _load()["reader_modules"] != _reader_modules()
+            or set(decomp.readers.REGISTRY.registered()) - set(kinds)):
         return None
-    return list(_load()["readers"])
+    return sorted(kinds)
 
 
 if __name__ == "__main__":
