@@ -112,7 +112,7 @@ def train_cell(config: CurveConfig, cell: Cell, params: dict, seed: int, validat
     dm.use_training_data(reader.training_data())  # one training-data path with `decomp fit`
     loader = dm.train_dataloader()
     budget, tracker = fit(config.budget, config.metric, functools.partial(_trainer, config), reader, loader,
-                          dm.val_dataloader() if validation else None, params.get("epochs"), callbacks)
+                          dm.val_dataloader() if validation else None, params.get("epochs"), callbacks, echo=True)
     return dm, reader, budget, tracker
 
 

@@ -13,6 +13,7 @@ subset seed), so every number in a row comes from a model trained and stopped th
 from __future__ import annotations
 
 import math
+import sys
 from collections.abc import Callable
 
 from lightning.pytorch import Callback, Trainer
@@ -36,8 +37,10 @@ class Validation(Callback):
     """Records each validation round; with `patience`, stops after that many rounds without improvement
     (never before `min_steps`) and keeps the best weights to `restore`."""
 
-    def __init__(self, metric: str, patience: int | None, min_steps: int, keep_best: bool) -> None:
+    def __init__(self, metric: str, patience: int | None, min_steps: int, keep_best: bool,
+                 echo: bool = False) -> None:
         self.metric, self.patience, self.min_steps, self.keep_best = metric, patience, min_steps, keep_best
+        self.echo = echo
         self.history: list[tuple[int, float]] = []
         self.best: float = -math.inf
         self.best_step: int | None = None
@@ -53,6 +56,9 @@ class Validation(Callback):
             return  # validated again at the same step (the closing validation)
         value = float(trainer.callback_metrics[self.metric])
         self.history.append((step, value))
+        if self.echo:  # hours-long CPU fits: a line per round shows that training moves
+            print(f"  validation at step {step}: {self.metric} {value:.2f} (best {max(value, self.best):.2f})",
+                  file=sys.stderr, flush=True)
         if value > self.best:
             self.best, self.best_step, self.bad_rounds = value, step, 0
             if self.keep_best:
@@ -72,13 +78,15 @@ class Validation(Callback):
 
 
 def fit(budget: Budget, metric: str, make_trainer: Callable[..., Trainer], reader, loader, val_loader,
-        epochs: int | None, callbacks: tuple = ()) -> tuple[dict, Validation | None]:
+        epochs: int | None, callbacks: tuple = (), echo: bool = False) -> tuple[dict, Validation | None]:
     """Train `reader` on `loader` under `budget` (validating on `val_loader`, if any); the row's budget
-    record and the validation tracker (None without validation)."""
+    record (with every validation round as [step, value], the evidence that the fit converged) and the
+    validation tracker (None without validation). `echo` prints each round to stderr."""
     cap, reason = step_budget(budget, epochs, len(loader))
     validation = None
     if val_loader:
-        validation = Validation(metric, budget.patience, budget.min_steps, keep_best=bool(budget.patience))
+        validation = Validation(metric, budget.patience, budget.min_steps, keep_best=bool(budget.patience),
+                                echo=echo)
         every = min(budget.val_every or len(loader), cap)
         trainer = make_trainer(cap, [validation, *callbacks], val_every=every)
         trainer.fit(reader, loader, val_loader)
@@ -92,5 +100,6 @@ def fit(budget: Budget, metric: str, make_trainer: Callable[..., Trainer], reade
               "steps_trained": trainer.global_step, "patience": budget.patience,
               "stop_reason": "early_stop" if validation and validation.stopped_early else reason,
               "best_step": validation.best_step if validation and budget.patience else None,
-              "val_rounds": len(validation.history) if validation else 0}
+              "val_rounds": len(validation.history) if validation else 0,
+              "val_history": [[step, round(value, 4)] for step, value in validation.history] if validation else []}
     return record, validation

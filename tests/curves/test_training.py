@@ -87,6 +87,8 @@ def test_a_converged_fit_stops_early_and_restores_its_best_validated_weights():
     assert record["kind"] == "converged" and record["stop_reason"] == "early_stop"
     assert 2 <= record["steps_trained"] < 40 and record["best_step"] == tracker.best_step
     assert record["val_rounds"] == len(tracker.history) >= 2
+    assert record["val_history"] == [[step, round(value, 4)] for step, value in tracker.history]
+    assert max(v for _, v in record["val_history"]) == pytest.approx(tracker.best, abs=1e-4)
     again = _trainer(parse_config(tiny_config()), -1, [])
     again.validate(reader, dm.val_dataloader(), verbose=False)
     assert math.isclose(float(again.callback_metrics["val_f1"]), tracker.best)  # the weights kept are the best
