@@ -61,6 +61,9 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     p.add_argument("--strategies", type=_names, default=None, help="comma-separated strategy names")
     p.add_argument("--model", default=None, help="reader model for every reader (tiny-bert for smoke runs)")
     p.add_argument("--max-steps", type=int, default=None, help="cap on optimizer steps per run (budget.max_steps)")
+    p.add_argument("--batch-size", type=int, default=None,
+                   help="training batch size of every run (tuning.space.batch_size): with --compare-old, the "
+                        "same work on both sides whatever each checkout's config says")
     p.add_argument("--eval-limit", type=_limit, default=None,
                    help="evaluation questions per row (data.eval_limit); all: the whole evaluation fold")
     p.add_argument("--precision", default=None, help="Lightning precision of every run (trainer.precision): "
@@ -88,8 +91,10 @@ def derived_config(args: argparse.Namespace, config: str | Path | None = None) -
         budget = raw.setdefault("budget", {})
         budget["max_steps"] = args.max_steps
         budget["min_steps"] = min(budget.get("min_steps", 200), args.max_steps)
-        if budget["min_steps"] >= args.max_steps:
-            budget["patience"] = None  # no range left for early stopping: a fixed budget
+        if budget["min_steps"] >= args.max_steps and "patience" in budget:
+            budget["patience"] = None  # no range left for early stopping (an older config has no such key)
+    if args.batch_size is not None:
+        raw.setdefault("tuning", {}).setdefault("space", {})["batch_size"] = args.batch_size
     if args.precision:
         raw["trainer"] = {**(raw.get("trainer") or {}), "precision": args.precision}
     if args.eval_limit is not None:

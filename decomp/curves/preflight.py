@@ -51,3 +51,19 @@ def check_run_dir(run_dir: Path, storage_url: str) -> None:
             storage = Path(storage_url.removeprefix(prefix))
             writable_folder(storage.parent, "storage folder")  # SQLite and the journal write beside the file
             writable_file(storage)
+
+
+def check_reader_versions(results: Path, versions: dict[str, int]) -> None:
+    """Rows already in `results` were made by the reader versions this code has (a row without one is
+    version 1): a curve resumed across a change of what its reader answers would mix two readers."""
+    from decomp.curves.rows import read_file
+
+    if not results.exists():
+        return
+    for line, row in read_file(results)[0]:
+        kind = row.get("reader")
+        made = (row.get("reader_args") or {}).get("reader_version", 1)
+        if kind in versions and made != versions[kind] and row.get("strategy") != "prior":
+            raise ConfigError(f"{results}: line {line} ({row.get('run_id')}) was made by {kind} reader version "
+                              f"{made}, this code's is {versions[kind]}: resuming would mix two readers in one "
+                              f"curve; give the run another run_dir (or move the old rows away)")

@@ -26,7 +26,7 @@ from lightning.pytorch import Callback, Trainer, seed_everything
 from optuna.trial import TrialState
 
 from decomp.curves.config import INT_PARAMS, Cell, CurveConfig, load_config, reader_class
-from decomp.curves.preflight import check_run_dir
+from decomp.curves.preflight import check_reader_versions, check_run_dir
 from decomp.curves.rows import append_row, build_row, claim, done_ids, results_path
 from decomp.curves.study import (
     WORKER_ATTR,
@@ -208,7 +208,8 @@ def _evaluate_reader(config: CurveConfig, cell: Cell, params: dict, seed: int) -
     trainer.test(reader, dm.test_dataloader(), verbose=False)
     metrics = {k: float(v) for k, v in trainer.callback_metrics.items() if k.startswith("test_")}
     return Outcome(dm, reader.strategy.describe(), reader.predictions["test"], metrics,
-                   learner="in-context" if n_demo is not None else "finetune", reader_args=dict(reader.hparams),
+                   learner="in-context" if n_demo is not None else "finetune",
+                   reader_args={**reader.hparams, "reader_version": reader.version},
                    budget=budget, n_demonstrations=n_demo, precision=str(trainer.precision))
 
 
@@ -294,6 +295,7 @@ def run_curve(args: Namespace) -> int:
         raise ConfigError(f"--workers must be at least 1, got {workers}")
     url = args.storage or default_storage(run_dir, workers)
     check_run_dir(run_dir, url)  # before any training: an unwritable path is an error now, not after a cell
+    check_reader_versions(results_path(run_dir), {kind: reader_class(kind).version for kind in config.readers})
     if args.worker:
         run_worker(config, url, run_dir)
         return 0

@@ -49,6 +49,9 @@ class ReaderModule(L.LightningModule):
         seed: fixes which negative windows are kept and the training batch order.
     """
 
+    # Bumped when a change alters what a trained reader answers (heads, decoding): rows record it, cached
+    # features are keyed by it and a curve refuses to resume rows of another version.
+    version: ClassVar[int] = 1
     model_keys: ClassVar[tuple[str, ...]]  # batch keys the model's forward takes
     featurizer_settings: ClassVar[tuple[str, ...]] = ("max_length",)  # settings the featurizer reads
 
@@ -137,7 +140,7 @@ class ReaderModule(L.LightningModule):
         settings = dict(self.hparams)
         # Cached only for a strategy that describes itself (name, format version, options).
         key = None if not hasattr(strategy, "describe") else {
-            "reader": type(self).__name__, "strategy": strategy.describe(),
+            "reader": type(self).__name__, "reader_version": self.version, "strategy": strategy.describe(),
             "tokenizer": tokenizer_key(self.tokenizer),
             "settings": {k: settings.get(k) for k in self.featurizer_settings}}
         featurize = self.featurizer(self.tokenizer, settings)

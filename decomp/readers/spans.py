@@ -1,5 +1,7 @@
 """Extractive post-processing: the best context span over all windows (as transformers' run_qa.py) or,
-where the B/I/O tagging head marks several spans, all of them (Segal et al. 2020's multi-span answers)."""
+where the span-count head calls the answer multi-span and the B/I/O tagging head marks several spans, all
+of them (Segal et al. 2020's multi-span answers). Spans are widened to whole words: a sub-word piece
+("ckwater" of "Blackwater") is never an answer."""
 
 from __future__ import annotations
 
@@ -58,6 +60,16 @@ def tagged_spans(tag_logits: np.ndarray, offsets: Sequence[tuple[int, int] | Non
     return [(offsets[s][0], offsets[e][1]) for s, e in spans if e - s + 1 <= max_answer_length]
 
 
+def whole_words(start: int, end: int, context: str) -> tuple[int, int]:
+    """(start, end) widened to the letters and digits that continue the span's first and last words (a
+    span cut inside a word by sub-word tokens); punctuation such as the hyphen of "42-yard" still ends it."""
+    while start > 0 and context[start - 1].isalnum() and context[start].isalnum():
+        start -= 1
+    while end < len(context) and end > 0 and context[end].isalnum() and context[end - 1].isalnum():
+        end += 1
+    return start, end
+
+
 def distinct_spans(spans: Sequence[tuple[int, int]], context: str) -> tuple[str, ...]:
     """The texts of character spans in context order: of overlapping spans (overlapping windows) the
     longest, and each normalised text once (DROP scores an answer's spans as a set)."""
@@ -76,16 +88,20 @@ def distinct_spans(spans: Sequence[tuple[int, int]], context: str) -> tuple[str,
 
 def answers_from_windows(windows: Sequence[Mapping], start_logits: Sequence[np.ndarray],
                          end_logits: Sequence[np.ndarray], contexts: Mapping[str, str], *, n_best: int,
-                         max_answer_length: int,
-                         tag_logits: Sequence[np.ndarray] | None = None) -> dict[str, tuple[str, ...]]:
-    """Each uid's answer spans, cut from its context: the spans tagged over its windows where there are
-    at least two distinct ones, else the highest-scoring start/end span (() if none).
+                         max_answer_length: int, tag_logits: Sequence[np.ndarray] | None = None,
+                         multi_probs: Sequence[float] | None = None) -> dict[str, tuple[str, ...]]:
+    """Each uid's answer spans, cut from its context (whole words): the spans tagged over its windows where
+    there are at least two distinct ones and the span-count head calls the answer multi-span (mean over
+    the uid's windows of `multi_probs` > 0.5; without `multi_probs`, two tagged spans suffice), else the
+    highest-scoring start/end span (() if none).
 
     `windows[k]` is the feature (uid, offsets) whose unpadded logits are `start_logits[k]`/`end_logits[k]`
-    (and `tag_logits[k]`, tokens x 3, when the reader has a tagging head).
+    (and `tag_logits[k]`, tokens x 3, when the reader has a tagging head; `multi_probs[k]`, the window's
+    probability that the answer has several spans, when it has a span-count head).
     """
     best: dict[str, tuple[float, int, int]] = {}
     tagged: dict[str, list[tuple[int, int]]] = {uid: [] for uid in contexts}
+    votes: dict[str, list[float]] = {uid: [] for uid in contexts}
     for k, (window, starts, ends) in enumerate(zip(windows, start_logits, end_logits, strict=True)):
         span = best_span(starts, ends, window["offsets"], n_best, max_answer_length)
         uid = window["uid"]
@@ -93,11 +109,17 @@ def answers_from_windows(windows: Sequence[Mapping], start_logits: Sequence[np.n
             best[uid] = span
         if tag_logits is not None:
             tagged[uid] += tagged_spans(tag_logits[k], window["offsets"], max_answer_length)
+        if multi_probs is not None:
+            votes[uid].append(float(multi_probs[k]))
     answers = {}
     for uid, context in contexts.items():
-        several = distinct_spans(tagged[uid], context)
-        if len(several) >= 2:
+        several = distinct_spans([whole_words(s, e, context) for s, e in tagged[uid]], context)
+        wants_several = multi_probs is None or (bool(votes[uid]) and sum(votes[uid]) / len(votes[uid]) > 0.5)
+        if len(several) >= 2 and wants_several:
             answers[uid] = several
+        elif uid in best:
+            start, end = whole_words(best[uid][1], best[uid][2], context)
+            answers[uid] = (context[start:end],)
         else:
-            answers[uid] = (context[best[uid][1]:best[uid][2]],) if uid in best else ()
+            answers[uid] = ()
     return answers

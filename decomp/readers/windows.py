@@ -4,7 +4,8 @@ Each window is one feature: the question, then a slice of the context of at most
 all; consecutive windows share `doc_stride` context tokens (the Hugging Face meaning of stride). For
 training each window points at the gold span's tokens, or at CLS when the span is not wholly inside it, and
 tags its context tokens B/I/O with every occurrence of every gold span (the multi-span head of Segal et
-al. 2020); tokens of an occurrence cut by the window edge are not tagged (ignored by the loss).
+al. 2020); tokens of an occurrence cut by the window edge are not tagged (ignored by the loss). It also says
+whether the answer has one span or several (the span-count head's label).
 """
 
 from __future__ import annotations
@@ -51,6 +52,17 @@ def locate_spans(context: str, answers: Sequence[Sequence[str]]) -> list[tuple[i
     return []
 
 
+def distinct_gold_spans(context: str, answers: Sequence[Sequence[str]]) -> int:
+    """How many distinct spans (case and whitespace folded) the first gold alternative that occurs in the
+    context has there: the span-count head's target (1: one span; 2 or more: a multi-span answer)."""
+    for alternative in answers:
+        present = {" ".join(span.lower().split()) for span in alternative
+                   if span.split() and re.search(_span_pattern(span), context, flags=re.IGNORECASE)}
+        if present:
+            return len(present)
+    return 0
+
+
 def _span_pattern(span: str) -> str:
     words = r"\s+".join(map(re.escape, span.split()))  # any run of whitespace matches any other
     return rf"(?<!\w){words}(?!\w)"
@@ -90,8 +102,9 @@ def window_features(tokenizer: PreTrainedTokenizerBase, inputs: Sequence[ReaderI
                     doc_stride: int, train: bool, negative_share: float = 1.0,
                     seed: int = 0) -> tuple[list[dict], WindowStats]:
     """One feature per window: uid, length, input_ids, attention_mask (token_type_ids if the model has them),
-    and for training start_positions/end_positions and bio_labels, else `offsets` (per token: its context
-    characters (start, end), or None outside the context).
+    and for training start_positions/end_positions, bio_labels and multi_span_label (1 when the question's
+    answer is two or more distinct spans: a label of the question, given to each of its windows), else
+    `offsets` (per token: its context characters (start, end), or None outside the context).
 
     Training windows also say whether they are `negative` (without the start/end answer, pointing at CLS);
     training keeps a random `negative_share` of those (seeded, see `keep_negatives`).
@@ -123,6 +136,7 @@ def window_features(tokenizer: PreTrainedTokenizerBase, inputs: Sequence[ReaderI
             features.append(feature)
             continue
         feature["bio_labels"] = bio_labels(offsets, locate_spans(item.context, item.answers))
+        feature["multi_span_label"] = int(distinct_gold_spans(item.context, item.answers) >= 2)
         start, end = _span_tokens(offsets, spans[item.uid])
         feature["negative"] = start is None
         if start is None:

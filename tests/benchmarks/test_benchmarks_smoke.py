@@ -46,19 +46,21 @@ def test_curve_time_runs_a_derived_curve(data_dir, tmp_path):
 
     out = tmp_path / "curve.json"
     result = curve_time.main(["--strategies", "none", "--sizes", "8,16", "--subset-seeds", "0", "--model", "tiny-bert",
-                              "--max-steps", "2", "--eval-limit", "4", "--threads", "1", "--out", str(out)])
+                              "--max-steps", "2", "--eval-limit", "4", "--threads", "1", "--batch-size", "4",
+                              "--out", str(out)])
     assert json.loads(out.read_text()) == json.loads(json.dumps(result))
     assert result["cells"] == 2 and result["rows"] == result["expected_rows"] == 2
     assert result["derived_config"]["strategies"] == ["none"]
     assert result["derived_config"]["readers"]["extractive"]["model"] == "tiny-bert"
+    assert result["derived_config"]["tuning"]["space"]["batch_size"] == 4
     for key in ("wall_s", "s_per_row", "child_max_rss_mb"):
         assert _positive(result[key]), key
     assert result["threads"] == 1
     assert all(" 1 torch threads" in h for h in result["hardware_in_rows"] if h.startswith("cpu"))  # reached the child
     assert result["s_per_row"] == pytest.approx(result["wall_s"] / 2, abs=0.01)
-    # Timed inside the child: 2 rows of 2 steps of at most 8 windows, then the evaluation questions.
+    # Timed inside the child: 2 rows of 2 steps of at most 4 windows (--batch-size), then the evaluation questions.
     assert result["fits"] == result["tests"] == 2 and result["train_steps"] == 4
-    assert 4 <= result["train_windows"] <= 4 * 8 and result["test_windows"] >= result["test_questions"] >= 2 * 4
+    assert 4 <= result["train_windows"] <= 4 * 4 and result["test_windows"] >= result["test_questions"] >= 2 * 4
     assert _positive(result["train_windows_per_s"]) and _positive(result["eval_windows_per_s"])
     assert set(result["scores"]) == {"em", "f1", "by_row"} and len(result["scores"]["by_row"]) == 2
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 from pathlib import Path
@@ -65,3 +66,25 @@ def test_read_only_results_file_fails_before_training(write_config, tmp_path, un
     err = capsys.readouterr().err
     assert f"decomp: error: cannot write to {results}: " in err and "Traceback" not in err
     assert sorted(p.name for p in run.iterdir()) == ["results.jsonl"]  # no storage, no locks: nothing trained
+
+
+def test_rows_of_another_reader_version_are_not_resumed(tmp_path):
+    """The committed BREAK-DROP rows were made by extractive reader version 1 (before the span-count head)."""
+    from decomp.curves.preflight import check_reader_versions
+    from decomp.errors import ConfigError
+
+    committed = Path(__file__).parents[2] / "leaderboard" / "runs" / "drop-cpu" / "results.jsonl"
+    prior, none = [json.loads(line) for line in committed.read_text().splitlines()[:2]]
+    assert (prior["strategy"], none["strategy"], none["reader"]) == ("prior", "none", "extractive")
+    results = tmp_path / "results.jsonl"
+    check_reader_versions(results, {"extractive": 2})  # no rows yet: nothing to mix
+    made_now = {**none, "run_id": "now", "reader_args": {**none["reader_args"], "reader_version": 2}}
+    results.write_text(json.dumps(prior) + "\n" + json.dumps(made_now) + "\n")
+    check_reader_versions(results, {"extractive": 2})  # prior reads nothing; the other row agrees
+    with open(results, "a") as f:
+        f.write(json.dumps(none) + "\n")
+    with pytest.raises(ConfigError, match=r"results.jsonl: line 3 \(.*\) was made by extractive reader version 1, "
+                                          r"this code's is 2"):
+        check_reader_versions(results, {"extractive": 2})
+    results.write_text(json.dumps(prior) + "\n" + json.dumps(none) + "\n")
+    check_reader_versions(results, {"extractive": 1})  # the code that made them resumes them

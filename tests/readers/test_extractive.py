@@ -130,3 +130,30 @@ def test_registry_strategy_tokens_survive_a_checkpoint(memory_examples, tmp_path
     assert len(loaded.tokenizer) == len(module.tokenizer)
     for name, weight in module.model.state_dict().items():
         assert torch.equal(weight, loaded.model.state_dict()[name]), name
+
+
+def test_a_checkpoint_from_before_the_span_count_head_loads_with_the_two_tag_rule(memory_examples, tmp_path,
+                                                                                caplog):
+    module = ExtractiveReader(model="tiny-bert", strategy="none", max_length=64, doc_stride=16)
+    run = trainer(max_steps=1)
+    run.fit(module, train_dataloaders=module.training_loader(memory_examples, 8))
+    run.save_checkpoint(tmp_path / "new.ckpt")
+    assert ExtractiveReader.load_from_checkpoint(tmp_path / "new.ckpt").count_head_trained
+    checkpoint = torch.load(tmp_path / "new.ckpt", weights_only=False)
+    for key in [k for k in checkpoint["state_dict"] if k.startswith("count_head.")]:
+        del checkpoint["state_dict"][key]
+    torch.save(checkpoint, tmp_path / "old.ckpt")
+    with caplog.at_level(logging.WARNING, logger="decomp.readers.extractive"):
+        old = ExtractiveReader.load_from_checkpoint(tmp_path / "old.ckpt")
+    assert not old.count_head_trained and old.multi_span and "no span-count head" in caplog.text
+    assert set(old.answer([ReaderInput("a", "a", "Who?", "Anna came.")])) == {"a"}
+
+
+def test_the_span_count_loss_is_part_of_the_training_loss(memory_examples):
+    module = reader()
+    batch = module.collate(module.training_features(memory_examples))
+    with torch.no_grad():
+        with_count = module.loss(batch).item()
+        module.count_head.weight.zero_()
+        module.count_head.bias.copy_(torch.tensor([0.0, 30.0]))  # "several spans" for one-span answers
+        assert module.loss(batch).item() > with_count + 10

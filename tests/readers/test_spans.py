@@ -5,7 +5,7 @@ import re
 import numpy as np
 
 from decomp.readers.models import load_tokenizer
-from decomp.readers.spans import answers_from_windows, best_span, distinct_spans, tagged_spans
+from decomp.readers.spans import answers_from_windows, best_span, distinct_spans, tagged_spans, whole_words
 from decomp.readers.windows import BIO_B, BIO_I, BIO_O, window_features
 from decomp.types import ReaderInput
 
@@ -106,3 +106,41 @@ def test_several_tagged_spans_answer_else_the_start_end_span():
     assert answers_from_windows([window], [start], [end], {"u": context}, tag_logits=[one], **args) == \
         {"u": ("Elam",)}
     assert answers_from_windows([window], [start], [end], {"u": context}, **args) == {"u": ("Elam",)}
+
+
+def test_the_span_count_head_decides_between_one_span_and_the_tagged_spans():
+    context = "Elam kicked a field goal, then Vanderjagt kicked a field goal."
+    offsets = [None] + [m.span() for m in re.finditer(r"\w+", context)] + [None]
+    n = len(offsets)
+    start, end = np.zeros(n), np.zeros(n)
+    start[1], end[1] = 5.0, 5.0  # start/end: "Elam"
+    window = {"uid": "u", "offsets": offsets}
+    two = _tags(n, {1: BIO_B, 7: BIO_B})
+    args = {"n_best": 3, "max_answer_length": 5, "tag_logits": [two]}
+    # The count head says "one span": the tagger's second span (a fragment, say) is not added.
+    assert answers_from_windows([window], [start], [end], {"u": context}, multi_probs=[0.2], **args) == \
+        {"u": ("Elam",)}
+    assert answers_from_windows([window], [start], [end], {"u": context}, multi_probs=[0.9], **args) == \
+        {"u": ("Elam", "Vanderjagt")}
+    # Several windows of one question vote by their mean probability.
+    two_windows = ([window, window], [start, start], [end, end])
+    assert answers_from_windows(*two_windows, {"u": context}, multi_probs=[0.9, 0.3], n_best=3,
+                                max_answer_length=5, tag_logits=[two, two]) == {"u": ("Elam", "Vanderjagt")}
+    assert answers_from_windows(*two_windows, {"u": context}, multi_probs=[0.6, 0.3], n_best=3,
+                                max_answer_length=5, tag_logits=[two, two]) == {"u": ("Elam",)}
+
+
+def test_spans_are_widened_to_whole_words_but_not_across_punctuation():
+    context = "The Battle of Blackwater ended with a 42-yard run."
+    assert whole_words(16, 23, context) == (14, 24)  # "ackwate" of "Blackwater"
+    assert context[slice(*whole_words(38, 40, context))] == "42"  # "42" of "42-yard" stays a number
+    assert context[slice(*whole_words(41, 45, context))] == "yard"
+    assert whole_words(0, 3, context) == (0, 3)
+    assert whole_words(47, 48, context) == (46, 49)  # "u" of "run", which the full stop ends
+    # Through the decoder: a start/end span cut inside a word answers the word.
+    offsets = [None, (14, 18), (18, 24), None]  # "Blac", "kwater"
+    n = len(offsets)
+    start, end = np.zeros(n), np.zeros(n)
+    start[2], end[2] = 5.0, 5.0
+    assert answers_from_windows([{"uid": "u", "offsets": offsets}], [start], [end], {"u": context}, n_best=3,
+                                max_answer_length=5) == {"u": ("Blackwater",)}

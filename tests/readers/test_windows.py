@@ -3,7 +3,16 @@ from __future__ import annotations
 import pytest
 
 from decomp.readers.models import load_tokenizer
-from decomp.readers.windows import BIO_B, BIO_I, IGNORE, bio_labels, locate_answer, locate_spans, window_features
+from decomp.readers.windows import (
+    BIO_B,
+    BIO_I,
+    IGNORE,
+    bio_labels,
+    distinct_gold_spans,
+    locate_answer,
+    locate_spans,
+    window_features,
+)
 from decomp.types import ReaderInput
 
 FILLER = " ".join(f"Sentence {k} talks about nothing in particular." for k in range(40))
@@ -110,3 +119,14 @@ def test_training_windows_tag_every_occurrence_and_ignore_cut_ones(tokenizer):
     # An occurrence cut by the window edge is left out of the loss, not taught as O.
     offsets = [None, (0, 4), (5, 11), None]
     assert bio_labels(offsets, [(0, 4), (5, 15)]) == [IGNORE, BIO_B, IGNORE, IGNORE]
+
+
+def test_training_windows_say_whether_the_answer_has_several_spans(tokenizer):
+    context = "Elam kicked a goal. Vanderjagt kicked a goal. Elam kicked again."
+    several = ReaderInput("m", "m", "Who kicked?", context, (("Elam", "Vanderjagt", "elam"),))
+    one = ReaderInput("o", "o", "Who kicked first?", context, (("Elam",),))
+    features, _ = window_features(tokenizer, [several, one], max_length=64, doc_stride=16, train=True)
+    assert {f["uid"]: f["multi_span_label"] for f in features} == {"m": 1, "o": 0}
+    # The first alternative that occurs decides; repeated or absent spans do not count.
+    assert distinct_gold_spans(context, (("Nobody",), ("Elam", "ELAM", "Bryant"))) == 1
+    assert distinct_gold_spans(context, (("Nobody",),)) == 0
