@@ -240,13 +240,17 @@ class ReaderModule(L.LightningModule):
 
     # --- optimisation --------------------------------------------------------------------------------
     def configure_optimizers(self):
-        decay = [p for p in self.model.parameters() if p.requires_grad and p.ndim >= 2]
-        no_decay = [p for p in self.model.parameters() if p.requires_grad and p.ndim < 2]  # biases, norms
-        on_cuda = next(self.model.parameters()).is_cuda
+        # Every trainable parameter of the module: heads beside the model (the extractive reader's tagging and
+        # span-count heads) train too.
+        decay = [p for p in self.parameters() if p.requires_grad and p.ndim >= 2]
+        no_decay = [p for p in self.parameters() if p.requires_grad and p.ndim < 2]  # biases, norms
+        # The fused kernel (CUDA, and CPU since torch 2.4): on 2 CPU cores the per-tensor loop of the default
+        # AdamW took 0.14 of 1.44 s per MiniLM step at 16 x 100 tokens, fused about 0.02 s.
+        fused = next(self.model.parameters()).device.type in ("cuda", "cpu")
         optimizer = torch.optim.AdamW(
             [{"params": decay, "weight_decay": self.hparams.weight_decay},
              {"params": no_decay, "weight_decay": 0.0}],
-            lr=self.hparams.lr, fused=True if on_cuda else None)
+            lr=self.hparams.lr, fused=True if fused else None)
         total = self.trainer.estimated_stepping_batches
         if total == float("inf"):
             raise ConfigError("set the trainer's max_steps or max_epochs: the lr schedule needs a length")

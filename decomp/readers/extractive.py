@@ -49,7 +49,8 @@ class ExtractiveReader(ReaderModule):
         multi_span: train and use the B/I/O tagging head (False: start/end only, one span per answer).
     """
 
-    version = 2  # 2: the span-count head decides between one span and the tagged spans; whole-word spans
+    version = 2  # 2: the tagging head trains (v1 left it out of the optimizer), a span-count head decides
+    # between one span and the tagged spans, spans are whole words
     model_keys = ("input_ids", "attention_mask", "token_type_ids", "start_positions", "end_positions")
     featurizer_settings = ("max_length", "doc_stride")
 

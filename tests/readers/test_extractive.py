@@ -157,3 +157,13 @@ def test_the_span_count_loss_is_part_of_the_training_loss(memory_examples):
         module.count_head.weight.zero_()
         module.count_head.bias.copy_(torch.tensor([0.0, 30.0]))  # "several spans" for one-span answers
         assert module.loss(batch).item() > with_count + 10
+
+
+def test_a_training_step_updates_the_heads_beside_the_model(memory_examples):
+    """The tagging and span-count heads live on the module, not in `model`: the optimizer must hold them."""
+    module = reader(lr=1e-2, warmup_ratio=0.0)
+    before = {name: p.detach().clone() for name, p in module.named_parameters()}
+    trainer(max_steps=2).fit(module, train_dataloaders=module.training_loader(memory_examples, 8))
+    changed = {name for name, p in module.named_parameters() if not torch.equal(p.detach(), before[name])}
+    assert {"tag_head.weight", "tag_head.bias", "count_head.weight", "count_head.bias"} <= changed
+    assert any(name.startswith("model.") for name in changed)
