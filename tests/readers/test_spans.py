@@ -90,15 +90,23 @@ def test_distinct_spans_keep_the_longest_of_overlaps_and_each_text_once():
     assert distinct_spans(spans, context) == ("Jason Elam", "Mike Vanderjagt")
 
 
-def test_several_tagged_spans_answer_else_the_start_end_span():
-    context = "Elam kicked a field goal, then Vanderjagt kicked a field goal."
-    offsets = [None] + [m.span() for m in re.finditer(r"\w+", context)] + [None]
+KICKERS = "Elam kicked a field goal, then Vanderjagt kicked a field goal."
+
+
+def _kickers_window() -> tuple[dict, np.ndarray, np.ndarray, np.ndarray]:
+    """One window over KICKERS (a token per word): its feature, start/end logits pointing at "Elam", and
+    tags marking "Elam" and "Vanderjagt"."""
+    offsets = [None] + [m.span() for m in re.finditer(r"\w+", KICKERS)] + [None]
     n = len(offsets)
     start, end = np.zeros(n), np.zeros(n)
-    start[1], end[1] = 5.0, 5.0  # start/end: "Elam"
-    window = {"uid": "u", "offsets": offsets}
-    two = _tags(n, {1: BIO_B, 7: BIO_B})  # "Elam" and "Vanderjagt"
-    one = _tags(n, {7: BIO_B})
+    start[1], end[1] = 5.0, 5.0
+    return {"uid": "u", "offsets": offsets}, start, end, _tags(n, {1: BIO_B, 7: BIO_B})
+
+
+def test_several_tagged_spans_answer_else_the_start_end_span():
+    context = KICKERS
+    window, start, end, two = _kickers_window()
+    one = _tags(len(window["offsets"]), {7: BIO_B})
     args = {"n_best": 3, "max_answer_length": 5}
     assert answers_from_windows([window], [start], [end], {"u": context}, tag_logits=[two], **args) == \
         {"u": ("Elam", "Vanderjagt")}
@@ -109,13 +117,8 @@ def test_several_tagged_spans_answer_else_the_start_end_span():
 
 
 def test_the_span_count_head_decides_between_one_span_and_the_tagged_spans():
-    context = "Elam kicked a field goal, then Vanderjagt kicked a field goal."
-    offsets = [None] + [m.span() for m in re.finditer(r"\w+", context)] + [None]
-    n = len(offsets)
-    start, end = np.zeros(n), np.zeros(n)
-    start[1], end[1] = 5.0, 5.0  # start/end: "Elam"
-    window = {"uid": "u", "offsets": offsets}
-    two = _tags(n, {1: BIO_B, 7: BIO_B})
+    context = KICKERS
+    window, start, end, two = _kickers_window()
     args = {"n_best": 3, "max_answer_length": 5, "tag_logits": [two]}
     # The count head says "one span": the tagger's second span (a fragment, say) is not added.
     assert answers_from_windows([window], [start], [end], {"u": context}, multi_probs=[0.2], **args) == \
