@@ -69,22 +69,24 @@ def test_read_only_results_file_fails_before_training(write_config, tmp_path, un
 
 
 def test_rows_of_another_reader_version_are_not_resumed(tmp_path):
-    """The committed BREAK-DROP rows were made by extractive reader version 1 (before the span-count head)."""
+    """Rows made by reader version 1 (no `reader_version`, before the span-count head) stop a version-2 curve."""
     from decomp.curves.preflight import check_reader_versions
     from decomp.errors import ConfigError
 
     committed = Path(__file__).parents[2] / "leaderboard" / "runs" / "drop-cpu" / "results.jsonl"
-    prior, none = [json.loads(line) for line in committed.read_text().splitlines()[:2]]
-    assert (prior["strategy"], none["strategy"], none["reader"]) == ("prior", "none", "extractive")
+    prior, now = [json.loads(line) for line in committed.read_text().splitlines()[:2]]
+    assert (prior["strategy"], now["strategy"], now["reader"]) == ("prior", "none", "extractive")
+    assert now["reader_args"]["reader_version"] == 2
+    v1_args = {k: v for k, v in now["reader_args"].items() if k != "reader_version"}
+    old = {**now, "run_id": "old", "reader_args": v1_args}
     results = tmp_path / "results.jsonl"
     check_reader_versions(results, {"extractive": 2})  # no rows yet: nothing to mix
-    made_now = {**none, "run_id": "now", "reader_args": {**none["reader_args"], "reader_version": 2}}
-    results.write_text(json.dumps(prior) + "\n" + json.dumps(made_now) + "\n")
+    results.write_text(json.dumps(prior) + "\n" + json.dumps(now) + "\n")
     check_reader_versions(results, {"extractive": 2})  # prior reads nothing; the other row agrees
     with open(results, "a") as f:
-        f.write(json.dumps(none) + "\n")
-    with pytest.raises(ConfigError, match=r"results.jsonl: line 3 \(.*\) was made by extractive reader version 1, "
+        f.write(json.dumps(old) + "\n")
+    with pytest.raises(ConfigError, match=r"results.jsonl: line 3 \(old\) was made by extractive reader version 1, "
                                           r"this code's is 2"):
         check_reader_versions(results, {"extractive": 2})
-    results.write_text(json.dumps(prior) + "\n" + json.dumps(none) + "\n")
+    results.write_text(json.dumps(prior) + "\n" + json.dumps(old) + "\n")
     check_reader_versions(results, {"extractive": 1})  # the code that made them resumes them
