@@ -61,6 +61,36 @@ def crossover_sentence(crossover: Crossover, sizes: tuple[Size, ...]) -> str:
     return f"{crossover.strategy} stops helping significantly ({metric}) from k={crossover.k}; {reaches}"
 
 
+def prior_clause(group: Group, strategy: str, metric: str, k: Size | None) -> str:
+    """What `strategy` scores over `prior` (reads nothing) at size k, said with its interval: a gain over
+    `none` that the answer prior explains is not reading. "" when the group has no such pair."""
+    diff = next((d for d in group.differences
+                 if d.baseline == "prior" and d.strategy == strategy and d.k == k), None)
+    if diff is None:
+        return ""
+    score = getattr(diff, metric)
+    name = METRIC_NAMES.get(metric, metric)
+    verdict = ("significantly above it" if score.lo > 0 else "significantly below it" if score.hi < 0
+               else "not significantly different: no gain over the answer prior is shown")
+    return f"; against `prior` (reads nothing) at k={fmt_size(k)}: {fmt_interval(score, signed=True)} {name}, {verdict}"
+
+
+def headline(group: Group, crossover: Crossover) -> str:
+    """The crossover sentence with the strategy's standing against `prior` at the largest compared size."""
+    sizes = compared_sizes(group, crossover.strategy)
+    largest = max(sizes, key=size_key) if sizes else None
+    return crossover_sentence(crossover, sizes) + prior_clause(group, crossover.strategy, crossover.metric, largest)
+
+
+def reading_headline(group: Group) -> str | None:
+    """Whether `none` reads at all: its EM over `prior` at the largest size where both ran."""
+    sizes = [d.k for d in group.differences if d.baseline == "prior" and d.strategy == "none"]
+    if not sizes:
+        return None
+    largest = max(sizes, key=size_key)
+    return "none (no decomposition)" + prior_clause(group, "none", "em", largest).replace(";", "", 1)
+
+
 def _bound(k: Size | None, largest: Size | None) -> str:
     return f"beyond {fmt_size(largest)}" if k is None else str(k)
 
@@ -235,7 +265,7 @@ def _group_blocks(group: Group) -> list[Block]:
     blocks: list[Block] = [
         Heading(2, group.title),
         Para(f"{len(runs)} runs. {_data_sentence(group)}"),
-        Bullets(tuple(crossover_sentence(c, compared_sizes(group, c.strategy)) for c in group.crossovers)),
+        Bullets(tuple(filter(None, (reading_headline(group), *(headline(group, c) for c in group.crossovers))))),
         Image(f"plots/{name}-curve.svg", f"Learning curves, {group.title}"),
         Heading(3, "Learning curves: EM"),
         _curve_table(group, "em"),
@@ -315,10 +345,10 @@ def _provenance_blocks(board: Leaderboard) -> list[Block]:
 
 def report_blocks(board: Leaderboard, notes: str | None = None) -> list[Block]:
     headlines = tuple(
-        f"**{group.title}**: {crossover_sentence(c, compared_sizes(group, c.strategy))}"
+        f"**{group.title}**: {sentence}"
         for group in board.groups
-        for c in group.crossovers
-        if c.metric == "em"
+        for sentence in (reading_headline(group), *(headline(group, c) for c in group.crossovers if c.metric == "em"))
+        if sentence
     )
     blocks: list[Block] = [
         Heading(1, "Leaderboard: when do decompositions help?"),

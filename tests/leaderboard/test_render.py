@@ -238,3 +238,34 @@ def test_a_partial_curve_claims_nothing_past_its_compared_sizes_and_lists_missin
     sentence = render.crossover_sentence(Crossover(strategy, "em", None, None, None, 1.0),
                                          compared_sizes(partial, strategy))
     assert f"at the largest size, k={largest};" in sentence and "k=all" not in sentence
+
+
+def test_headlines_say_whether_a_strategy_beats_prior_at_its_largest_compared_size() -> None:
+    from decomp.leaderboard.blocks import headline, reading_headline
+    from decomp.leaderboard.model import Interval
+
+    group = sample_board().groups[0]
+    crossover = next(c for c in group.crossovers if c.metric == "em")
+
+    def with_prior_em(strategy: str, lo: float, hi: float):
+        differences = tuple(
+            replace(d, em=Interval((lo + hi) / 2, lo, hi))
+            if d.baseline == "prior" and d.strategy == strategy and d.k == "all" else d
+            for d in group.differences)
+        return replace(group, differences=differences)
+
+    assert headline(with_prior_em(crossover.strategy, 1.0, 5.0), crossover).endswith(
+        "; against `prior` (reads nothing) at k=all: +3.0 [+1.0, +5.0] EM, significantly above it")
+    assert headline(with_prior_em(crossover.strategy, -5.0, -1.0), crossover).endswith("significantly below it")
+    covered = headline(with_prior_em(crossover.strategy, -1.0, 5.0), crossover)
+    assert covered.startswith(render.crossover_sentence(crossover, SIZES))
+    assert covered.endswith("+2.0 [-1.0, +5.0] EM, not significantly different: no gain over the answer prior is shown")
+    assert reading_headline(with_prior_em("none", 1.0, 3.0)) == (
+        "none (no decomposition) against `prior` (reads nothing) at k=all: +2.0 [+1.0, +3.0] EM, "
+        "significantly above it")
+    # No prior runs: the sentences say nothing about it.
+    alone = replace(group, differences=tuple(d for d in group.differences if d.baseline != "prior"))
+    assert reading_headline(alone) is None
+    assert headline(alone, crossover) == render.crossover_sentence(crossover, SIZES)
+    md = render.render_markdown(replace(sample_board(), groups=(with_prior_em("none", 1.0, 3.0),)))
+    assert "**: none (no decomposition) against `prior` (reads nothing) at k=all: +2.0 [+1.0, +3.0] EM" in md
