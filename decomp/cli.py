@@ -76,8 +76,11 @@ def build_parser() -> argparse.ArgumentParser:
     prepare.set_defaults(run=_data_prepare)
 
     from decomp.curves import add_arguments as add_curve_arguments  # light: the runner loads on use
+    from decomp.curves import add_trace_arguments
 
     add_curve_arguments(sub.add_parser("curve", help="a learning curve as Optuna studies"))
+    add_trace_arguments(sub.add_parser("traces", help="a strategy's answers at one size, question by question, "
+                                                      "with their traces and the baselines' answers"))
 
     from decomp.leaderboard import add_arguments as add_leaderboard_arguments
 

@@ -21,3 +21,28 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--run-dir", default=None, help="where results.jsonl goes (default: the config's run_dir)")
     parser.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)  # a spawned worker
     parser.set_defaults(run=_run)
+
+
+def _traces(args: argparse.Namespace) -> int:
+    from decomp.curves.traces import format_selection, select, selection_json
+
+    seeds = tuple(int(s) for s in args.subset_seed) if args.subset_seed else None
+    baselines = tuple(args.baseline) if args.baseline else ("prior", "none")
+    selection = select(args.rows, args.strategy, args.k, args.which, baselines, seeds)
+    print(selection_json(selection) if args.json else format_selection(selection, args.limit))
+    return 0
+
+
+def add_trace_arguments(parser: argparse.ArgumentParser) -> None:
+    """The `decomp traces` flags: which runs of a results file, which of their questions, against what."""
+    parser.add_argument("--rows", required=True, help="a results.jsonl, or the run folder holding it")
+    parser.add_argument("--strategy", required=True, help="the strategy whose answers are read")
+    parser.add_argument("--k", required=True, help="the training-set size (a number or all)")
+    parser.add_argument("--which", default="correct",
+                        help="correct | wrong | gained / lost (right / wrong where the first baseline is not) | all")
+    parser.add_argument("--baseline", action="append", default=None,
+                        help="a strategy answered beside it, paired by example id (repeatable; default prior, none)")
+    parser.add_argument("--subset-seed", action="append", default=None, help="only these subset seeds (repeatable)")
+    parser.add_argument("--limit", type=int, default=20, help="questions printed in full (the summary counts all)")
+    parser.add_argument("--json", action="store_true", help="every selected question as JSON")
+    parser.set_defaults(run=_traces)

@@ -26,6 +26,7 @@ from lightning.pytorch import Callback, Trainer, seed_everything
 from optuna.trial import TrialState
 
 from decomp.curves.config import INT_PARAMS, Cell, CurveConfig, load_config, reader_class
+from decomp.curves.predictions import predictions_path, write_predictions
 from decomp.curves.preflight import check_reader_versions, check_run_dir
 from decomp.curves.rows import append_row, build_row, claim, done_ids, results_path
 from decomp.curves.study import (
@@ -219,8 +220,9 @@ def _trials(study: optuna.Study | None) -> list[dict]:
 
 
 def retrain_and_test(config: CurveConfig, cell: Cell, study: optuna.Study | None, seed: int, run_id: str,
-                     config_hash: str) -> dict:
-    """Train with the best trial's setting (the fixed space when the cell is not tuned), test, build the row."""
+                     config_hash: str, run_dir: Path | None = None) -> dict:
+    """Train with the best trial's setting (the fixed space when the cell is not tuned), test, build the row;
+    with `run_dir`, the predictions and their traces go to its predictions file first."""
     from decomp.metrics.breakdown import per_operator
 
     start = time.time()
@@ -233,6 +235,8 @@ def retrain_and_test(config: CurveConfig, cell: Cell, study: optuna.Study | None
     if out.budget:
         params["max_steps"] = out.budget["steps_trained"]
     best = {"number": study.best_trial.number, "value": study.best_value} if study is not None else None
+    if run_dir is not None:
+        write_predictions(predictions_path(run_dir, run_id), out.records)
     return build_row(
         run_id=run_id, config=config, cell=cell, seed=seed, trials=_trials(study), best=best,
         search=config.search if study is not None else "fixed", data=out.dm.describe(), strategy=out.strategy,
@@ -261,7 +265,7 @@ def run_worker(config: CurveConfig, storage_url: str, run_dir: Path, on_row=None
                         continue
                     if run_id in done_ids(path):
                         continue
-                    row = retrain_and_test(config, cell, study, seed, run_id, digest)
+                    row = retrain_and_test(config, cell, study, seed, run_id, digest, run_dir)
                     if append_row(path, row) and on_row:
                         on_row(row)
         if not pending:

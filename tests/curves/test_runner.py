@@ -17,6 +17,7 @@ from optuna.trial import TrialState
 
 from decomp.cli import main
 from decomp.curves.config import load_config, parse_config
+from decomp.curves.predictions import predictions_path, read_predictions
 from decomp.curves.rows import read_rows
 from decomp.curves.study import study_name
 from decomp.curves.training import step_budget
@@ -91,6 +92,15 @@ def test_fixed_hyper_parameters_run_no_trials(write_config, tmp_path):
     assert {(r["n_trials"], r["best_trial"], r["hparams"]["lr"], r["hparams"]["batch_size"]) for r in rows} == {
         (0, None, 5e-4, 4)}
     assert optuna.get_all_study_names(f"sqlite:///{run_dir / 'optuna.db'}") == []
+    # Each row's predictions and traces are in its own file, keyed by the same example ids.
+    for row in rows:
+        records = read_predictions(predictions_path(run_dir, row["run_id"]))
+        assert set(records) == set(row["examples"])
+        for example_id, scores in row["examples"].items():
+            record = records[example_id]
+            assert (record["prediction"], record["em"], record["f1"]) == (
+                scores["prediction"], scores["em"], scores["f1"])
+            assert record["question"] and record["gold"] and record["trace"]
 
 
 def test_unknown_strategy_and_bad_storage_fail_clearly(write_config, tmp_path, capsys):

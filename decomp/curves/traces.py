@@ -1,0 +1,161 @@
+"""`decomp traces`: read the questions that carry an effect, one by one, beside the baselines' answers.
+
+Before an effect goes into the notes it is checked against `prior` (reads nothing) and read in its traces.
+This command selects a strategy's runs at one size from a results file, picks the questions by what they show
+(`correct`, `wrong`, `gained`/`lost` against the first baseline, or `all`), and prints for each: the question
+and gold answers, the strategy's answer and every step of its trace (from the run's predictions file, see
+`decomp.curves.predictions`), and each baseline's answer on the same question (paired by example id, on the
+baseline's run with the same fold, size and subset seed). A summary says how many of the selected answers the
+first baseline also gets right and which answers are most frequent: a constant answer shows up at once.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from decomp.curves.predictions import predictions_path, read_predictions
+from decomp.curves.rows import read_rows, results_path
+from decomp.errors import ConfigError
+
+WHICH = ("correct", "wrong", "gained", "lost", "all")
+
+
+@dataclass
+class Answer:
+    strategy: str
+    prediction: str
+    em: float
+    f1: float
+
+
+@dataclass
+class TraceView:
+    """One question of one run, with what each baseline answered."""
+
+    run_id: str
+    example_id: str
+    operators: list[str]
+    answer: Answer
+    baselines: list[Answer]
+    question: str | None = None
+    gold: list[list[str]] | None = None
+    steps: list[dict] = field(default_factory=list)
+
+
+@dataclass
+class Selection:
+    strategy: str
+    k: str
+    which: str
+    baselines: list[str]
+    runs: list[str]
+    n_questions: int  # evaluated questions over the selected runs
+    views: list[TraceView]  # every selected question (the printout shows the first `limit`)
+    missing_traces: list[str]  # runs without a predictions file
+
+    def summary(self) -> list[str]:
+        n = len(self.views)
+        lines = [f"{self.strategy} at k={self.k}: {n} {self.which} of {self.n_questions} answers "
+                 f"({len(self.runs)} run(s))"]
+        if not n:
+            return lines
+        for name in self.baselines:
+            right = sum(any(b.strategy == name and b.em > 0 for b in v.baselines) for v in self.views)
+            paired = sum(any(b.strategy == name for b in v.baselines) for v in self.views)
+            lines.append(f"  {name} is right on {right} of these {n} ({paired} paired with a {name} run)")
+        common = Counter(v.answer.prediction for v in self.views).most_common(5)
+        lines.append("  most frequent answers: " + ", ".join(f"{a!r} x{c}" for a, c in common))
+        return lines
+
+
+def _key(row: dict) -> tuple:
+    return row["fold"], str(row["k"]), row["subset_seed"]
+
+
+def _rows_file(path: Path) -> Path:
+    return results_path(path) if path.is_dir() else path
+
+
+def select(rows_file: str | Path, strategy: str, k: str, which: str = "correct",
+           baselines: tuple[str, ...] = ("prior", "none"), subset_seeds: tuple[int, ...] | None = None) -> Selection:
+    """The selected questions of `strategy`'s runs at size `k` (a number or `all`) in `rows_file` (a
+    results.jsonl, or the run folder holding it)."""
+    if which not in WHICH:
+        raise ConfigError(f"--which must be one of {', '.join(WHICH)}, got {which!r}")
+    path = _rows_file(Path(rows_file))
+    if not path.exists():
+        raise ConfigError(f"--rows: no results file at {path}")
+    rows, _ = read_rows(path)
+    mine = [r for r in rows if r["strategy"] == strategy and str(r["k"]) == str(k)
+            and (subset_seeds is None or r["subset_seed"] in subset_seeds)]
+    if not mine:
+        have = sorted({f"{r['strategy']}@{r['k']}" for r in rows})
+        raise ConfigError(f"{path}: no row of strategy {strategy!r} at k={k}; it has {', '.join(have) or 'none'}")
+    baselines = tuple(b for b in baselines if b != strategy)
+    if which in ("gained", "lost") and not baselines:
+        raise ConfigError(f"--which {which} compares with the first --baseline; give one")
+    by_cell: dict[tuple, dict[str, list[dict]]] = {}
+    for r in rows:
+        by_cell.setdefault(_key(r), {}).setdefault(r["strategy"], []).append(r)
+    views, missing, n_questions = [], [], 0
+    for row in sorted(mine, key=lambda r: (r["fold"], r["subset_seed"], r["training_seed"])):
+        trace_file = predictions_path(path.parent, row["run_id"])
+        traces = read_predictions(trace_file) if trace_file.exists() else {}
+        if not traces:
+            missing.append(row["run_id"])
+        paired = {}
+        for name in baselines:
+            candidates = by_cell.get(_key(row), {}).get(name, [])
+            same_seed = [r for r in candidates if r["training_seed"] == row["training_seed"]]
+            if same_seed or candidates:
+                paired[name] = (same_seed or candidates)[0]["examples"]
+        n_questions += len(row["examples"])
+        for example_id in sorted(row["examples"]):
+            scores = row["examples"][example_id]
+            others = [Answer(name, ex[example_id]["prediction"], ex[example_id]["em"], ex[example_id]["f1"])
+                      for name, ex in paired.items() if example_id in ex]
+            first = next((b for b in others if b.strategy == baselines[0]), None) if baselines else None
+            right = scores["em"] > 0
+            keep = {"correct": right, "wrong": not right, "all": True,
+                    "gained": right and first is not None and first.em == 0,
+                    "lost": not right and first is not None and first.em > 0}[which]
+            if not keep:
+                continue
+            trace = traces.get(example_id, {})
+            views.append(TraceView(row["run_id"], example_id, list(scores.get("operators") or []),
+                                   Answer(strategy, scores["prediction"], scores["em"], scores["f1"]), others,
+                                   trace.get("question"), trace.get("gold"), list(trace.get("trace") or [])))
+    return Selection(strategy, str(k), which, list(baselines), [r["run_id"] for r in mine], n_questions,
+                     views, missing)
+
+
+def format_selection(selection: Selection, limit: int = 20) -> str:
+    lines = list(selection.summary())
+    if selection.missing_traces:
+        lines.append(f"  no predictions file (run made before traces were kept) for {len(selection.missing_traces)} "
+                     "run(s): their questions show answers and scores only")
+    for n, view in enumerate(selection.views[:limit], start=1):
+        lines.append("")
+        lines.append(f"[{n}] {view.example_id}  ({', '.join(view.operators) or 'no operators'})")
+        if view.question is not None:
+            lines.append(f"  Q: {view.question}")
+        if view.gold is not None:
+            lines.append("  gold: " + " | ".join(", ".join(g) for g in view.gold))
+        a = view.answer
+        lines.append(f"  {a.strategy}: {a.prediction!r}  (EM {a.em:.0f}, F1 {a.f1:.2f})")
+        for step in view.steps:
+            operator = f"[{step['operator']}] " if step.get("operator") else ""
+            lines.append(f"    step {step.get('step')} {operator}{step.get('question', '')} -> "
+                         f"{step.get('answer', '')!r} ({step.get('by', '?')})")
+        for b in view.baselines:
+            lines.append(f"  {b.strategy}: {b.prediction!r}  (EM {b.em:.0f}, F1 {b.f1:.2f})")
+    if len(selection.views) > limit:
+        lines += ["", f"... {len(selection.views) - limit} more (--limit)"]
+    return "\n".join(lines)
+
+
+def selection_json(selection: Selection) -> str:
+    return json.dumps(asdict(selection), indent=2, sort_keys=True)

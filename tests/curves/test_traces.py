@@ -1,0 +1,91 @@
+"""`decomp traces` on the committed BREAK-DROP rows: the selections are counted from the rows themselves,
+baselines are paired by example id on the same cell, and a run's predictions file supplies its steps."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from decomp.cli import main
+from decomp.curves.predictions import predictions_path, write_predictions
+from decomp.curves.traces import format_selection, select
+from decomp.errors import ConfigError
+
+ROWS = Path(__file__).resolve().parents[2] / "leaderboard" / "runs" / "drop-cpu" / "results.jsonl"
+
+
+def _rows() -> dict[tuple[str, str], dict]:
+    rows = [json.loads(line) for line in ROWS.read_text().splitlines() if line.strip()]
+    return {(r["strategy"], str(r["k"])): r for r in rows if r["subset_seed"] == 0}
+
+
+@pytest.fixture
+def run_dir(tmp_path: Path) -> Path:
+    shutil.copy(ROWS, tmp_path / "results.jsonl")
+    return tmp_path
+
+
+def test_correct_answers_are_counted_and_paired_with_prior_by_example_id(run_dir: Path) -> None:
+    rows = _rows()
+    mine, prior = rows["explicit-hybrid", "16"]["examples"], rows["prior", "16"]["examples"]
+    right = sorted(i for i, s in mine.items() if s["em"] > 0)
+    selection = select(run_dir, "explicit-hybrid", "16")
+    assert [v.example_id for v in selection.views] == right and selection.n_questions == len(mine)
+    for view in selection.views:
+        by_name = {b.strategy: b for b in view.baselines}
+        assert by_name["prior"].prediction == prior[view.example_id]["prediction"]
+        assert view.answer.prediction == mine[view.example_id]["prediction"]
+    shared = sum(prior[i]["em"] > 0 for i in right)
+    summary = "\n".join(selection.summary())
+    assert f"{len(right)} correct of {len(mine)} answers" in summary
+    assert f"prior is right on {shared} of these {len(right)}" in summary
+    top, count = max(((p, sum(mine[i]["prediction"] == p for i in right)) for p in {mine[i]["prediction"]
+                                                                                      for i in right}),
+                     key=lambda pc: pc[1])
+    assert f"most frequent answers: {top!r} x{count}" in summary
+    assert selection.missing_traces == [rows["explicit-hybrid", "16"]["run_id"]]
+
+
+def test_gained_and_lost_compare_with_the_first_baseline(run_dir: Path) -> None:
+    rows = _rows()
+    mine, prior = rows["explicit-hybrid", "16"]["examples"], rows["prior", "16"]["examples"]
+    gained = select(run_dir, "explicit-hybrid", "16", "gained", ("prior",))
+    lost = select(run_dir, "explicit-hybrid", "16", "lost", ("prior",))
+    assert {v.example_id for v in gained.views} == {i for i in mine if mine[i]["em"] > 0 and prior[i]["em"] == 0}
+    assert {v.example_id for v in lost.views} == {i for i in mine if mine[i]["em"] == 0 and prior[i]["em"] > 0}
+    assert len(select(run_dir, "none", "64", "all").views) == len(rows["none", "64"]["examples"])
+
+
+def test_a_predictions_file_adds_the_question_gold_and_every_step(run_dir: Path) -> None:
+    row = _rows()["explicit-hybrid", "16"]
+    first = sorted(i for i, s in row["examples"].items() if s["em"] > 0)[0]
+    steps = [{"step": 1, "operator": "select", "question": "return touchdowns", "answer": "a 12-yard run",
+              "by": "reader"},
+             {"step": 2, "operator": "aggregate", "question": "return the number of #1", "answer": "1",
+              "by": "executor"}]
+    write_predictions(predictions_path(run_dir, row["run_id"]),
+                      [{"example_id": first, "question": "How many touchdowns?", "gold": [["1"]],
+                        "prediction": "1", "trace": steps, "em": 1.0, "f1": 1.0}])
+    selection = select(run_dir / "results.jsonl", "explicit-hybrid", "16")
+    assert selection.missing_traces == []
+    text = format_selection(selection, limit=1)
+    assert "Q: How many touchdowns?" in text and "gold: 1" in text
+    assert "step 1 [select] return touchdowns -> 'a 12-yard run' (reader)" in text
+    assert "step 2 [aggregate] return the number of #1 -> '1' (executor)" in text
+    assert f"... {len(selection.views) - 1} more (--limit)" in text
+
+
+def test_bad_choices_are_clear_errors(run_dir: Path, capsys) -> None:
+    with pytest.raises(ConfigError, match="no row of strategy 'explicit-hybrid' at k=256; it has .*prior@64"):
+        select(run_dir, "explicit-hybrid", "256")
+    with pytest.raises(ConfigError, match="--which must be one of"):
+        select(run_dir, "none", "16", "best")
+    assert main(["traces", "--rows", str(run_dir / "nowhere.jsonl"), "--strategy", "none", "--k", "16"]) == 2
+    assert "no results file at" in capsys.readouterr().err
+    assert main(["traces", "--rows", str(run_dir), "--strategy", "none", "--k", "16", "--limit", "2",
+                 "--baseline", "prior"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("none at k=16: ") and "prior is right on" in out and "none is right" not in out
