@@ -50,8 +50,10 @@ def crossover_sentence(crossover: Crossover, sizes: tuple[Size, ...]) -> str:
     metric = METRIC_NAMES.get(crossover.metric, crossover.metric)
     largest = max(sizes, key=size_key) if sizes else None
     never = f"never up to k={fmt_size(largest)} in {crossover.never_share:.0%} of replicates"
-    reaches = (f"the difference itself reaches zero at k in {_bound(crossover.lo, largest)}-"
-               f"{_bound(crossover.hi, largest)} (95% bootstrap interval; {never})" if crossover.lo is not None
+    lo, hi = _bound(crossover.lo, largest), _bound(crossover.hi, largest)
+    where = f"at k={lo} (the whole 95% bootstrap interval" if lo == hi else \
+        f"at k in {lo}-{hi} (95% bootstrap interval"
+    reaches = (f"the difference itself reaches zero {where}; {never})" if crossover.lo is not None
                else f"the difference itself stays above zero ({never})")
     if crossover.k is None:
         return f"{crossover.strategy} still helps significantly ({metric}) at the largest size, " \

@@ -134,6 +134,10 @@ def test_crossover_sentences_cover_every_case() -> None:
         "explicit does not help significantly (EM) at any size tried; the difference itself reaches zero at k in "
         "16-64"
     )
+    assert sentence(Crossover("explicit", "em", 16, 16, 16, 0.0), SIZES) == (
+        "explicit does not help significantly (EM) at any size tried; the difference itself reaches zero at k=16 "
+        "(the whole 95% bootstrap interval; never up to k=all in 0% of replicates)"
+    )
     assert sentence(Crossover("explicit", "em", None, None, None, 1.0), SIZES) == (
         "explicit still helps significantly (EM) at the largest size, k=all; the difference itself stays above "
         "zero (never up to k=all in 100% of replicates)"
