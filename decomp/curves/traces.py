@@ -65,7 +65,7 @@ class Selection:
         for name in self.baselines:
             right = sum(any(b.strategy == name and b.em > 0 for b in v.baselines) for v in self.views)
             paired = sum(any(b.strategy == name for b in v.baselines) for v in self.views)
-            lines.append(f"  {name} is right on {right} of these {n} ({paired} paired with a {name} run)")
+            lines.append(f"  {name} is right on {right} of these {n} (its run answers {paired} of them)")
         common = Counter(v.answer.prediction for v in self.views).most_common(5)
         lines.append("  most frequent answers: " + ", ".join(f"{a!r} x{c}" for a, c in common))
         return lines
