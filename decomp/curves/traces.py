@@ -52,13 +52,15 @@ class Selection:
     which: str
     baselines: list[str]
     runs: list[str]
-    n_questions: int  # evaluated questions over the selected runs
+    n_questions: int  # evaluated questions over the selected runs (those with `operator`, when given)
     views: list[TraceView]  # every selected question (the printout shows the first `limit`)
     missing_traces: list[str]  # runs without a predictions file
+    operator: str | None = None  # only questions whose decomposition uses this operator
 
     def summary(self) -> list[str]:
         n = len(self.views)
-        lines = [f"{self.strategy} at k={self.k}: {n} {self.which} of {self.n_questions} answers "
+        scope = f" to questions with an {self.operator!r} step" if self.operator else ""
+        lines = [f"{self.strategy} at k={self.k}: {n} {self.which} of {self.n_questions} answers{scope} "
                  f"({len(self.runs)} run(s))"]
         if not n:
             return lines
@@ -80,9 +82,11 @@ def _rows_file(path: Path) -> Path:
 
 
 def select(rows_file: str | Path, strategy: str, k: str, which: str = "correct",
-           baselines: tuple[str, ...] = ("prior", "none"), subset_seeds: tuple[int, ...] | None = None) -> Selection:
+           baselines: tuple[str, ...] = ("prior", "none"), subset_seeds: tuple[int, ...] | None = None,
+           operator: str | None = None) -> Selection:
     """The selected questions of `strategy`'s runs at size `k` (a number or `all`) in `rows_file` (a
-    results.jsonl, or the run folder holding it)."""
+    results.jsonl, or the run folder holding it); with `operator`, only questions whose gold decomposition
+    has a step of that operator (e.g. `aggregate`: the count questions)."""
     if which not in WHICH:
         raise ConfigError(f"--which must be one of {', '.join(WHICH)}, got {which!r}")
     path = _rows_file(Path(rows_file))
@@ -112,9 +116,11 @@ def select(rows_file: str | Path, strategy: str, k: str, which: str = "correct",
             same_seed = [r for r in candidates if r["training_seed"] == row["training_seed"]]
             if same_seed or candidates:
                 paired[name] = (same_seed or candidates)[0]["examples"]
-        n_questions += len(row["examples"])
         for example_id in sorted(row["examples"]):
             scores = row["examples"][example_id]
+            if operator and operator not in (scores.get("operators") or ()):
+                continue
+            n_questions += 1
             others = [Answer(name, ex[example_id]["prediction"], ex[example_id]["em"], ex[example_id]["f1"])
                       for name, ex in paired.items() if example_id in ex]
             first = next((b for b in others if b.strategy == baselines[0]), None) if baselines else None
@@ -129,7 +135,7 @@ def select(rows_file: str | Path, strategy: str, k: str, which: str = "correct",
                                    Answer(strategy, scores["prediction"], scores["em"], scores["f1"]), others,
                                    trace.get("question"), trace.get("gold"), list(trace.get("trace") or [])))
     return Selection(strategy, str(k), which, list(baselines), [r["run_id"] for r in mine], n_questions,
-                     views, missing)
+                     views, missing, operator)
 
 
 def format_selection(selection: Selection, limit: int = 20) -> str:

@@ -59,6 +59,15 @@ def test_gained_and_lost_compare_with_the_first_baseline(run_dir: Path) -> None:
     assert len(select(run_dir, "none", "64", "all").views) == len(rows["none", "64"]["examples"])
 
 
+def test_an_operator_narrows_the_questions_and_their_count(run_dir: Path) -> None:
+    mine = _rows()["explicit-hybrid", "16"]["examples"]
+    counts = {i for i, s in mine.items() if "aggregate" in s["operators"]}
+    selection = select(run_dir, "explicit-hybrid", "16", operator="aggregate")
+    assert selection.n_questions == len(counts) and 0 < len(counts) < len(mine)
+    assert {v.example_id for v in selection.views} == {i for i in counts if mine[i]["em"] > 0}
+    assert "to questions with an 'aggregate' step" in selection.summary()[0]
+
+
 def test_a_predictions_file_adds_the_question_gold_and_every_step(run_dir: Path) -> None:
     row = _rows()["explicit-hybrid", "16"]
     first = sorted(i for i, s in row["examples"].items() if s["em"] > 0)[0]
