@@ -36,6 +36,7 @@ from decomp.leaderboard.bootstrap import Draws, Scores, interval, over_units, r4
 from decomp.leaderboard.model import (
     Best,
     Breakdown,
+    CorrectAnswers,
     CountAnswers,
     Crossover,
     CurvePoint,
@@ -232,7 +233,7 @@ class _Panel:
             strategies=self.strategies, points=points, differences=differences,
             crossovers=self._crossovers(differences, diff_reps), best=self._best(), breakdowns=self._breakdowns(),
             context=context or None, fixed_budget=budget == "fixed", passages_recorded=self.layout.recorded,
-            count_answers=self._count_answers())
+            count_answers=self._count_answers(), correct_answers=self._correct_answers())
 
     def ordered_cells(self):
         for s in self.strategies:
@@ -396,6 +397,31 @@ class _Panel:
             if carried and total:
                 top = tuple(sorted(tally.items(), key=lambda item: (-item[1], item[0]))[:TOP_ANSWERS])
                 found.append(CountAnswers(s, k, total, r4(100 * tally["1"] / total), top))
+        return tuple(found)
+
+
+    def _correct_answers(self) -> tuple[CorrectAnswers, ...]:
+        """Per reading strategy and size: its EM-1 answers, how many of them `prior` (paired on the same fold
+        and subset seed) also gets right, and the most frequent of them. Summed over the point's runs."""
+        prior = {(r["fold"], r["subset_seed"], r["k"]): r for r in self.rows if readerless(r)}
+        found = []
+        for s, k, cell in self.ordered_cells():
+            if s == PRIOR:
+                continue
+            n_questions = n_correct = 0
+            shared: int | None = None
+            answers: Counter[str] = Counter()
+            for row in cell:
+                right = [x for x, got in row["examples"].items() if got["em"] >= 1]
+                n_questions, n_correct = n_questions + len(row["examples"]), n_correct + len(right)
+                answers.update(str(row["examples"][x]["prediction"]) for x in right
+                               if "prediction" in row["examples"][x])
+                baseline = prior.get((row["fold"], row["subset_seed"], k))
+                if baseline is not None:
+                    theirs = baseline["examples"]
+                    shared = (shared or 0) + sum(x in theirs and theirs[x]["em"] >= 1 for x in right)
+            top = tuple(sorted(answers.items(), key=lambda item: (-item[1], item[0]))[:TOP_ANSWERS])
+            found.append(CorrectAnswers(s, k, n_questions, n_correct, shared, top))
         return tuple(found)
 
 

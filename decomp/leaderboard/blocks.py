@@ -243,6 +243,17 @@ def _count_answers_table(group: Group) -> Table:
     return Table(("strategy", "k", "answers", 'share "1" (%)', "most frequent (count)"), rows)
 
 
+def _correct_answers_table(group: Group) -> Table:
+    rows = []
+    for c in sorted(group.correct_answers, key=lambda c: (group.strategies.index(c.strategy), size_key(c.k))):
+        prior = "-" if c.n_prior_too is None else (
+            f"{c.n_prior_too} ({100 * c.n_prior_too / c.n_correct:.0f}%)" if c.n_correct else "0")
+        rows.append((c.strategy, fmt_size(c.k), f"{c.n_correct} / {c.n_questions}", prior,
+                     ", ".join(f"{a} ({n})" for a, n in c.top)))
+    return Table(("strategy", "k", "right (EM 1) / questions", "also right for `prior`", "most frequent (count)"),
+                 tuple(rows))
+
+
 def _data_sentence(group: Group) -> str:
     """What each point rests on: seeds, evaluation questions and the passages they come from."""
     text = ("Every number below is a mean with its 95% bootstrap interval `[lo, hi]`, resampling seeds, "
@@ -291,6 +302,12 @@ def _group_blocks(group: Group) -> list[Block]:
                    _difference_table(group, "prior")]
     else:
         blocks.append(Para("No `prior` runs in this group: no gain over the answer prior can be shown."))
+    if group.correct_answers:
+        blocks += [Heading(3, "Right answers against `prior`"),
+                   Para("Summed over each point's runs; `prior` is paired on the same fold and subset seed. When "
+                        "most of a strategy's right answers are also `prior`'s, or one answer makes most of them, "
+                        "its score is the answer prior, not reading (`decomp traces` lists them one by one)."),
+                   _correct_answers_table(group)]
     blocks += [Heading(3, "Best strategy per k"), _best_table(group)]
     if group.breakdowns:
         blocks += [Heading(3, "Breakdown by operator and question type (EM / F1 means)"), _breakdown_table(group)]

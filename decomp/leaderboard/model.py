@@ -73,6 +73,19 @@ class CountAnswers:
 
 
 @dataclass(frozen=True)
+class CorrectAnswers:
+    """A strategy's exactly right answers at one size, summed over the point's runs, set against `prior`'s on
+    the same questions of the same cells (fold, subset seed): the share an answer prior explains."""
+
+    strategy: str
+    k: Size
+    n_questions: int  # evaluated questions, summed over the runs
+    n_correct: int  # of them answered with EM 1
+    n_prior_too: int | None  # of the correct ones, also right for `prior`; None when no `prior` run pairs
+    top: tuple[tuple[str, int], ...]  # the most frequent correct answers with their counts
+
+
+@dataclass(frozen=True)
 class Crossover:
     """The smallest size from which the difference's CI covers or falls below zero at that and every larger
     size. `k` is None when the difference stays significantly positive up to the largest size; `lo`/`hi`
@@ -139,6 +152,7 @@ class Group:
     fixed_budget: bool = False  # rows say budget.kind == "fixed": the same steps at every size
     passages_recorded: bool = True  # False: rows lack passage groups, each question is its own passage
     count_answers: tuple[CountAnswers, ...] = ()
+    correct_answers: tuple[CorrectAnswers, ...] = ()
 
     @property
     def title(self) -> str:

@@ -84,6 +84,12 @@ def render_csvs(board: Leaderboard) -> dict[str, str]:
             (keyed(g) + (c.strategy, c.k, c.n_answers, c.share_one, " ".join(f"{a}={n}" for a, n in c.top))
              for g in groups for c in g.count_answers),
         ),
+        "correct_answers.csv": _csv(
+            _GROUP + ("strategy", "k", "n_questions", "n_correct", "n_prior_too", "top"),
+            (keyed(g) + (c.strategy, c.k, c.n_questions, c.n_correct,
+                         "" if c.n_prior_too is None else c.n_prior_too, "; ".join(f"{a}={n}" for a, n in c.top))
+             for g in groups for c in g.correct_answers),
+        ),
         "crossovers.csv": _csv(
             _GROUP + ("strategy", "metric", "k", "lo", "hi", "never_share"),
             (keyed(g) + (c.strategy, c.metric, c.k, c.lo, c.hi, c.never_share) for g in groups for c in g.crossovers),

@@ -7,6 +7,7 @@ from __future__ import annotations
 from decomp.leaderboard.model import (
     Best,
     Breakdown,
+    CorrectAnswers,
     CountAnswers,
     Crossover,
     CurvePoint,
@@ -154,6 +155,7 @@ def _group(dataset: str) -> Group:
         breakdowns=tuple(breakdowns),
         context=CONTEXT[dataset],
         count_answers=_count_answers() if dataset == "drop" else (),
+        correct_answers=_correct_answers() if dataset == "drop" else (),
     )
 
 
@@ -162,6 +164,14 @@ def _count_answers() -> tuple[CountAnswers, ...]:
     return (
         CountAnswers("explicit-hybrid", 16, 390, 62.8205, (("1", 245), ("2", 80), ("3", 40))),
         CountAnswers("explicit-hybrid", 256, 390, 20.5128, (("2", 120), ("1", 80), ("3", 70))),
+    )
+
+
+def _correct_answers() -> tuple[CorrectAnswers, ...]:
+    """Right answers of two DROP points (1382 questions x 3 seeds), one mostly `prior`'s "1"."""
+    return (
+        CorrectAnswers("explicit-hybrid", 16, 4146, 300, 240, (("1", 240), ("2", 30), ("Reed | Smith", 5))),
+        CorrectAnswers("none", 16, 4146, 120, None, (("Reed", 3), ("1983", 2))),
     )
 
 

@@ -233,6 +233,24 @@ def test_share_of_one_among_the_executors_answers_on_count_questions():
     assert got.top == (("1", 7), ("2", 4), ("3", 1))
 
 
+def test_right_answers_are_set_against_prior_on_the_same_cell_and_counted_by_answer():
+    rows = curve({"explicit": {10: BASE}, "prior": {10: BETTER}}, seeds=1)
+    for row in rows:
+        for i, x in enumerate(IDS):
+            row["examples"][x]["prediction"] = "1" if i % 2 else f"span {i}"
+    mine = next(r for r in rows if r["strategy"] == "explicit")
+    unpaired = dict(mine, run_id="other-subset", subset_seed=1)
+    (got,) = analyse(rows + [unpaired], command="t").groups[0].correct_answers
+    right = [i for i, x in enumerate(IDS) if BASE[x] == 1]  # 25..49, all also right for prior (BETTER keeps them)
+    assert (got.strategy, got.k, got.n_questions, got.n_correct) == ("explicit", 10, 100, 2 * len(right))
+    assert got.n_prior_too == len(right)  # the subset-1 run has no prior run to pair with
+    odd = sum(i % 2 for i in right)
+    assert got.top[0] == ("1", 2 * odd) and len(got.top) == 3
+    alone = [r for r in rows if r["strategy"] != "prior"]
+    (without,) = analyse(alone, command="t").groups[0].correct_answers
+    assert without.n_prior_too is None and without.n_correct == len(right)
+
+
 def test_budget_context_and_learner_name_the_panel():
     fixed = curve({"none": {10: BASE}}, budget={"kind": "fixed", "max_steps": 16}, context="gold",
                   dataset="hotpotqa")

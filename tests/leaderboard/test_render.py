@@ -34,7 +34,8 @@ def test_writes_every_format(report: tuple[Path, list[Path]]) -> None:
     assert names == {
         "README.md", "leaderboard.html", "leaderboard.json",
         "curves.csv", "differences.csv", "crossovers.csv", "best.csv", "breakdowns.csv", "sources.csv",
-        "count_answers.csv", "plots/drop-extractive-gold-curve.svg", "plots/drop-extractive-gold-difference.svg",
+        "count_answers.csv", "correct_answers.csv",
+        "plots/drop-extractive-gold-curve.svg", "plots/drop-extractive-gold-difference.svg",
         "plots/hotpotqa-distractor-extractive-gold-curve.svg",
         "plots/hotpotqa-distractor-extractive-gold-difference.svg",
     }
@@ -73,6 +74,7 @@ def test_csvs_parse_back_with_one_row_per_record(report: tuple[Path, list[Path]]
         "breakdowns.csv": sum(len(g.breakdowns) for g in board.groups),
         "sources.csv": sum(len(rows) for _, _, rows in board.source_comparisons),
         "count_answers.csv": sum(len(g.count_answers) for g in board.groups),
+        "correct_answers.csv": sum(len(g.correct_answers) for g in board.groups),
     }
     for name, count in expected.items():
         with open(out / name, newline="") as handle:
@@ -183,7 +185,8 @@ def test_plots_are_deterministic_svg(report: tuple[Path, list[Path]]) -> None:
 def test_a_group_without_none_has_no_difference_section_or_plot(tmp_path: Path) -> None:
     group = sample_board().groups[0]
     alone = replace(group, strategies=("explicit-hybrid",), differences=(), crossovers=(),
-                    points=tuple(p for p in group.points if p.strategy == "explicit-hybrid"))
+                    points=tuple(p for p in group.points if p.strategy == "explicit-hybrid"),
+                    correct_answers=tuple(c for c in group.correct_answers if c.strategy == "explicit-hybrid"))
     board = replace(sample_board(), groups=(alone,))
     render.write_report(board, tmp_path)
     assert [p.name for p in (tmp_path / "plots").iterdir()] == ["drop-extractive-gold-curve.svg"]
@@ -198,6 +201,9 @@ def test_the_report_shows_prior_gains_count_answers_passages_and_few_seeds(repor
     assert "| 16 | +2.2 [-0.7, +5.1] | +1.8 [-0.9, +4.4] | +8.9 [+6.0, +11.8] |" in md  # none, then the others
     assert "### Final answers on count questions" in md
     assert '| explicit-hybrid | 16 | 390 | 62.8 | 1 (245), 2 (80), 3 (40) |' in md
+    assert "### Right answers against `prior`" in md
+    assert "| explicit-hybrid | 16 | 300 / 4146 | 240 (80%) | 1 (240), 2 (30), Reed \\| Smith (5) |" in md
+    assert "| none | 16 | 120 / 4146 | - | Reed (3), 1983 (2) |" in md
     assert "20 of 20 points rest on fewer than 5 seeds" in md and "1382 / 1382" in md
     with open(out / "differences.csv", newline="") as handle:
         baselines = {(r["strategy"], r["baseline"]) for r in csv.DictReader(handle) if r["dataset"] == "drop"}
