@@ -53,17 +53,25 @@ def check_run_dir(run_dir: Path, storage_url: str) -> None:
             writable_file(storage)
 
 
-def check_reader_versions(results: Path, versions: dict[str, int]) -> None:
+def check_reader_versions(results: Path, versions: dict[str, int],
+                          strategy_versions: dict[str, int] | None = None) -> None:
     """Rows already in `results` were made by the reader versions this code has (a row without one is
-    version 1): a curve resumed across a change of what its reader answers would mix two readers."""
+    version 1) and, for the strategies in `strategy_versions`, by their format versions: a curve resumed across
+    a change of what its reader or strategy answers would mix two of them in one curve."""
     from decomp.curves.rows import read_file
 
     if not results.exists():
         return
+    advice = "give the run another run_dir (or move the old rows away)"
     for line, row in read_file(results)[0]:
-        kind = row.get("reader")
+        kind, strategy = row.get("reader"), row.get("strategy")
         made = (row.get("reader_args") or {}).get("reader_version", 1)
-        if kind in versions and made != versions[kind] and row.get("strategy") != "prior":
+        if kind in versions and made != versions[kind] and strategy != "prior":
             raise ConfigError(f"{results}: line {line} ({row.get('run_id')}) was made by {kind} reader version "
                               f"{made}, this code's is {versions[kind]}: resuming would mix two readers in one "
-                              f"curve; give the run another run_dir (or move the old rows away)")
+                              f"curve; {advice}")
+        expected = (strategy_versions or {}).get(strategy)
+        if expected is not None and row.get("strategy_version", 1) != expected:
+            raise ConfigError(f"{results}: line {line} ({row.get('run_id')}) was made by strategy {strategy!r} "
+                              f"version {row.get('strategy_version', 1)}, this code's is {expected}: resuming "
+                              f"would mix two versions of it in one curve; {advice}")

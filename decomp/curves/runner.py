@@ -299,7 +299,10 @@ def run_curve(args: Namespace) -> int:
         raise ConfigError(f"--workers must be at least 1, got {workers}")
     url = args.storage or default_storage(run_dir, workers)
     check_run_dir(run_dir, url)  # before any training: an unwritable path is an error now, not after a cell
-    check_reader_versions(results_path(run_dir), {kind: reader_class(kind).version for kind in config.readers})
+    from decomp.strategies import REGISTRY
+
+    check_reader_versions(results_path(run_dir), {kind: reader_class(kind).version for kind in config.readers},
+                          {s.name: REGISTRY[s.name].format_version for s in config.strategies})
     if args.worker:
         run_worker(config, url, run_dir)
         return 0

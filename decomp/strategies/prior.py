@@ -2,10 +2,13 @@
 
 For each question it predicts the most frequent answer among the training-subset questions that share its
 final QDMR operator and its question opening ("how many", "which", "who", "is/was/did", ...), backing off
-to the final operator alone, then to the most frequent answer overall. It looks only at what a reader sees
-at test time (the question text and its decomposition), never at the evaluation question's answer or
-answer type. Ties go to the alphabetically first answer, so the prediction does not depend on order. With
-no training questions (size 0) it answers the empty string.
+to the final operator alone, then to the most frequent answer overall. A question that offers a two-way
+choice ("Who is younger, Ulrich Walter or Luca Parmitano?", version 2) is answered with the option in the
+position, first or second, that the training questions offering a choice most often have as their answer:
+a choice a reader gets right half the time by chance is no evidence of reading. It looks only at what a
+reader sees at test time (the question text and its decomposition), never at the evaluation question's
+answer or answer type. Ties go to the alphabetically first answer (the first option), so the prediction
+does not depend on order. With no training questions (size 0) it answers the empty string.
 """
 
 from __future__ import annotations
@@ -36,6 +39,43 @@ def opening(question: str) -> str:
     return "is/was/did" if first in _YES_NO else "other"
 
 
+_CAPITALISED = re.compile(r"(?:\b(?:[A-Z0-9][\w.'&-]*)(?:\s+(?:of|the|de|and|van|von|du|la)?\s*[A-Z0-9][\w.'&-]*)*)$")
+MAX_OPTION_WORDS = 12
+
+
+def choice(question: str) -> tuple[str, str] | None:
+    """The two options of a question that offers a choice, "..., A or B?", else None. A is what follows the
+    last comma or colon before " or " ("Which happened first, the invasion of Burma, or a truce?"), or without
+    one the capitalised words just before it ("who is younger Ulrich Walter or Luca Parmitano?")."""
+    text = question.strip().rstrip("?!. ").strip()
+    at = text.lower().rfind(" or ")
+    if at < 0:
+        return None
+    left, right = text[:at].rstrip(" ,"), text[at + 4:].strip(" ,")
+    cut = max(left.rfind(","), left.rfind(":"))
+    if cut >= 0:
+        first = left[cut + 1:].strip()
+    else:
+        found = _CAPITALISED.search(left)
+        first = found.group(0).strip() if found else ""
+    if not first or not right or any(len(o.split()) > MAX_OPTION_WORDS for o in (first, right)):
+        return None
+    if first.lower() == left.lower().strip():  # the whole question before "or": no option boundary
+        return None
+    return first, right
+
+
+def chosen_position(example: Example, options: tuple[str, str]) -> int | None:
+    """Which option (0 or 1) the example's gold answer is, by the example's own metric (F1, then EM); None
+    when neither overlaps it or both do equally."""
+    from decomp.readers.scoring import score  # the official metric of the example's source (imports no model)
+
+    scores = [score(option, example)[::-1] for option in options]
+    if max(scores)[0] <= 0 or scores[0] == scores[1]:
+        return None
+    return 0 if scores[0] > scores[1] else 1
+
+
 def final_operator(example: Example) -> str:
     return example.decomposition[-1].operator if example.decomposition else "none"
 
@@ -47,13 +87,14 @@ def _most_frequent(counts: Counter) -> tuple[str, ...]:
 @register
 class Prior(Strategy):
     name = "prior"
-    format_version = 1
+    format_version = 2  # 2: two-way choices answered by the position the training choices favour
     needs_reader = False  # the curve runner fits and runs it without building a reader
 
     def __init__(self) -> None:
         self.by_form: dict[tuple[str, str], Counter] = {}
         self.by_operator: dict[str, Counter] = {}
         self.overall: Counter = Counter()
+        self.positions: Counter = Counter()  # which option (0 first, 1 second) training choices have as answer
         self.fitted = False
 
     def training_inputs(self, example: Example) -> list[ReaderInput]:
@@ -61,10 +102,14 @@ class Prior(Strategy):
 
     def fit(self, train_examples: Sequence[Example]) -> Prior:
         """Count the (primary) answers of the training questions per (final operator, opening)."""
-        self.by_form, self.by_operator, self.overall, self.fitted = {}, {}, Counter(), True
+        self.by_form, self.by_operator, self.overall, self.positions, self.fitted = {}, {}, Counter(), Counter(), True
         for e in train_examples:
             if not e.answers or e.answers[0].is_empty():
                 continue
+            options = choice(e.question)
+            position = chosen_position(e, options) if options else None
+            if position is not None:
+                self.positions[position] += 1
             answer = e.answers[0].texts()
             op = final_operator(e)
             self.by_form.setdefault((op, opening(e.question)), Counter())[answer] += 1
@@ -78,6 +123,14 @@ class Prior(Strategy):
         out = []
         for e in examples:
             op, form = final_operator(e), opening(e.question)
+            options = choice(e.question)
+            if options and self.positions:
+                position = 1 if self.positions[1] > self.positions[0] else 0
+                text = options[position]
+                out.append(Prediction(e.id, text, [{"step": 0, "question": e.question, "answer": text, "by": "prior",
+                                                    "key": ["choice", position], "level": "choice",
+                                                    "options": list(options)}]))
+                continue
             if (op, form) in self.by_form:
                 level, spans = "operator+opening", _most_frequent(self.by_form[(op, form)])
             elif op in self.by_operator:

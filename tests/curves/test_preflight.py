@@ -74,8 +74,9 @@ def test_rows_of_another_reader_version_are_not_resumed(tmp_path):
     from decomp.errors import ConfigError
 
     committed = Path(__file__).parents[2] / "leaderboard" / "runs" / "drop-cpu" / "results.jsonl"
-    prior, now = [json.loads(line) for line in committed.read_text().splitlines()[:2]]
-    assert (prior["strategy"], now["strategy"], now["reader"]) == ("prior", "none", "extractive")
+    rows = [json.loads(line) for line in committed.read_text().splitlines() if line.strip()]
+    prior, now = (next(r for r in rows if r["strategy"] == name) for name in ("prior", "none"))
+    assert now["reader"] == "extractive"
     assert now["reader_args"]["reader_version"] == 2
     v1_args = {k: v for k, v in now["reader_args"].items() if k != "reader_version"}
     old = {**now, "run_id": "old", "reader_args": v1_args}
@@ -90,3 +91,24 @@ def test_rows_of_another_reader_version_are_not_resumed(tmp_path):
         check_reader_versions(results, {"extractive": 2})
     results.write_text(json.dumps(prior) + "\n" + json.dumps(old) + "\n")
     check_reader_versions(results, {"extractive": 1})  # the code that made them resumes them
+
+
+def test_rows_of_another_strategy_version_are_not_resumed(tmp_path):
+    """A `prior` row of format version 1 (before two-way choices) stops a curve whose code has version 2."""
+    from decomp.curves.preflight import check_reader_versions
+    from decomp.errors import ConfigError
+
+    committed = Path(__file__).parents[2] / "leaderboard" / "runs" / "drop-cpu" / "results.jsonl"
+    rows = [json.loads(line) for line in committed.read_text().splitlines() if line.strip()]
+    prior, now = (next(r for r in rows if r["strategy"] == name) for name in ("prior", "none"))
+    results = tmp_path / "results.jsonl"
+    old_prior = {**prior, "run_id": "old-prior", "strategy_version": 1}
+    results.write_text(json.dumps(now) + "\n" + json.dumps(old_prior) + "\n")
+    versions = {"prior": 2, "none": now["strategy_version"]}
+    with pytest.raises(ConfigError, match=r"results.jsonl: line 2 \(old-prior\) was made by strategy 'prior' "
+                                          r"version 1, this code's is 2"):
+        check_reader_versions(results, {"extractive": 2}, versions)
+    check_reader_versions(results, {"extractive": 2}, {**versions, "prior": 1})  # its own code resumes it
+    check_reader_versions(results, {"extractive": 2})  # strategies not checked: as before
+    results.write_text(json.dumps(now) + "\n" + json.dumps({**old_prior, "strategy_version": 2}) + "\n")
+    check_reader_versions(results, {"extractive": 2}, versions)

@@ -82,3 +82,55 @@ def test_multi_span_answers_stay_sets_and_unfitted_prior_is_an_error():
 
 def test_registered_without_a_reader():
     assert REGISTRY["prior"].needs_reader is False and get_strategy("prior").training_inputs(TRAIN[0]) == []
+
+
+@pytest.mark.parametrize(("question", "options"), [
+    ("Who is younger, Ulrich Walter or Luca Parmitano?", ("Ulrich Walter", "Luca Parmitano")),
+    ("who is younger Ulrich Walter or  Luca Parmitano?", ("Ulrich Walter", "Luca Parmitano")),
+    ("Which event happened first, the invasion of Burma, or a truce?", ("the invasion of Burma", "a truce")),
+    ("Who scored more touchdowns, Erric Pegram and Bam Morris, or Yancey Thigpen?",
+     ("Erric Pegram and Bam Morris", "Yancey Thigpen")),
+    ("What happened second: fleet fired on the Swedish or war was declared?",
+     ("fleet fired on the Swedish", "war was declared")),
+    ("Which magazine was started first Arthur's Magazine or First for Women?",
+     ("Arthur's Magazine", "First for Women")),
+    ("Was he a singer or an actor?", None),  # no option boundary before "or"
+    ("Did the Bengals or the Steelers win?", None),
+    ("How many yards did Brady pass to Moss?", None),
+])
+def test_a_two_way_choice_is_read_from_the_question(question, options):
+    from decomp.strategies.prior import choice
+
+    assert choice(question) == options
+
+
+def choice_example(i: str, question: str, answer: str = "") -> Example:
+    return Example(id=i, source="hotpotqa", question=question, context=(Paragraph("", "text"),),
+                   answers=(Answer(spans=(answer,)),) if answer else (), group=f"p{i}",
+                   decomposition=(Step("return A", "select"), Step("return B", "select"),
+                                  Step("return which is larger of #1, #2", "comparison")))
+
+
+def test_a_choice_is_answered_by_the_position_the_training_choices_favour():
+    train = [choice_example("t1", "Who is older, Ann Lee or Bo Chan?", "Bo Chan"),
+             choice_example("t2", "Which is taller, the Eiffel Tower, or Big Ben?", "Big Ben"),
+             choice_example("t3", "Who was born first, Cy Young or Di Ross?", "Cy Young"),
+             choice_example("t4", "Who is older, Ed Orr or Flo Poe?", "the Jets"),  # neither option: not counted
+             choice_example("t5", "Where was the treaty signed?", "Paris")]
+    prior = get_strategy("prior").fit(train)
+    assert prior.positions == {1: 2, 0: 1}
+    question = choice_example("e1", "Which came first, the Beatles or the Stones?", "the Beatles")
+    for gold in ("the Beatles", "the Stones", ""):  # never the evaluation answer
+        (p,) = prior.predict([replace(question, answers=choice_example("x", "q", gold).answers)])
+        assert (p.answer, p.trace[0]["level"], p.trace[0]["options"]) == (
+            "the Stones", "choice", ["the Beatles", "the Stones"])
+    # A question without a choice keeps the answer prior; no training choice: the answer prior for all.
+    assert prior.predict([choice_example("e2", "Where was it signed?")])[0].answer == "Paris"
+    plain = get_strategy("prior").fit([choice_example("t5", "Which city is larger?", "Paris")])
+    (p,) = plain.predict([question])
+    assert (p.answer, p.trace[0]["level"]) == ("Paris", "operator+opening")
+    tied = get_strategy("prior").fit(train[:2] + [choice_example("t6", "Who won, Al or Bea?", "Al"),
+                                                  choice_example("t7", "Who won, Cal or Dee?", "Cal")])
+    assert tied.positions[0] == tied.positions[1] == 2
+    assert tied.predict([question])[0].answer == "the Beatles"  # a tie goes to the first option
+    assert REGISTRY["prior"].format_version == 2
