@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import argparse
+import os
+import sys
 
 
 def _run(args: argparse.Namespace) -> int:
@@ -29,7 +31,11 @@ def _traces(args: argparse.Namespace) -> int:
     seeds = tuple(int(s) for s in args.subset_seed) if args.subset_seed else None
     baselines = tuple(args.baseline) if args.baseline else ("prior", "none")
     selection = select(args.rows, args.strategy, args.k, args.which, baselines, seeds, args.operator)
-    print(selection_json(selection) if args.json else format_selection(selection, args.limit))
+    try:
+        print(selection_json(selection) if args.json else format_selection(selection, args.limit))
+        sys.stdout.flush()
+    except BrokenPipeError:  # `decomp traces ... | head`: the reader has what it wanted
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
     return 0
 
 
