@@ -88,8 +88,8 @@ def test_a_predictions_file_adds_the_question_gold_and_every_step(run_dir: Path)
 
 
 def test_bad_choices_are_clear_errors(run_dir: Path, capsys) -> None:
-    with pytest.raises(ConfigError, match="no row of strategy 'explicit-hybrid' at k=256; it has .*prior@64"):
-        select(run_dir, "explicit-hybrid", "256")
+    with pytest.raises(ConfigError, match="no row of strategy 'explicit-hybrid' at k=12345; it has .*prior@64"):
+        select(run_dir, "explicit-hybrid", "12345")
     with pytest.raises(ConfigError, match="--which must be one of"):
         select(run_dir, "none", "16", "best")
     assert main(["traces", "--rows", str(run_dir / "nowhere.jsonl"), "--strategy", "none", "--k", "16"]) == 2
