@@ -53,7 +53,7 @@ def check_run_dir(run_dir: Path, storage_url: str) -> None:
             writable_file(storage)
 
 
-def check_reader_versions(results: Path, versions: dict[str, int],
+def check_versions(results: Path, versions: dict[str, int],
                           strategy_versions: dict[str, int] | None = None) -> None:
     """Rows already in `results` were made by the reader versions this code has (a row without one is
     version 1) and, for the strategies in `strategy_versions`, by their format versions: a curve resumed across

@@ -27,7 +27,7 @@ from optuna.trial import TrialState
 
 from decomp.curves.config import INT_PARAMS, Cell, CurveConfig, load_config, reader_class
 from decomp.curves.predictions import predictions_path, write_predictions
-from decomp.curves.preflight import check_reader_versions, check_run_dir
+from decomp.curves.preflight import check_run_dir, check_versions
 from decomp.curves.rows import append_row, build_row, claim, done_ids, results_path
 from decomp.curves.study import (
     WORKER_ATTR,
@@ -299,9 +299,9 @@ def run_curve(args: Namespace) -> int:
         raise ConfigError(f"--workers must be at least 1, got {workers}")
     url = args.storage or default_storage(run_dir, workers)
     check_run_dir(run_dir, url)  # before any training: an unwritable path is an error now, not after a cell
-    from decomp.strategies import REGISTRY
+    from decomp.strategies import REGISTRY  # after the config check, as the runner's other registry reads
 
-    check_reader_versions(results_path(run_dir), {kind: reader_class(kind).version for kind in config.readers},
+    check_versions(results_path(run_dir), {kind: reader_class(kind).version for kind in config.readers},
                           {s.name: REGISTRY[s.name].format_version for s in config.strategies})
     if args.worker:
         run_worker(config, url, run_dir)

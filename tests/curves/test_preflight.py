@@ -70,7 +70,7 @@ def test_read_only_results_file_fails_before_training(write_config, tmp_path, un
 
 def test_rows_of_another_reader_version_are_not_resumed(tmp_path):
     """Rows made by reader version 1 (no `reader_version`, before the span-count head) stop a version-2 curve."""
-    from decomp.curves.preflight import check_reader_versions
+    from decomp.curves.preflight import check_versions
     from decomp.errors import ConfigError
 
     committed = Path(__file__).parents[2] / "leaderboard" / "runs" / "drop-cpu" / "results.jsonl"
@@ -81,21 +81,21 @@ def test_rows_of_another_reader_version_are_not_resumed(tmp_path):
     v1_args = {k: v for k, v in now["reader_args"].items() if k != "reader_version"}
     old = {**now, "run_id": "old", "reader_args": v1_args}
     results = tmp_path / "results.jsonl"
-    check_reader_versions(results, {"extractive": 2})  # no rows yet: nothing to mix
+    check_versions(results, {"extractive": 2})  # no rows yet: nothing to mix
     results.write_text(json.dumps(prior) + "\n" + json.dumps(now) + "\n")
-    check_reader_versions(results, {"extractive": 2})  # prior reads nothing; the other row agrees
+    check_versions(results, {"extractive": 2})  # prior reads nothing; the other row agrees
     with open(results, "a") as f:
         f.write(json.dumps(old) + "\n")
     with pytest.raises(ConfigError, match=r"results.jsonl: line 3 \(old\) was made by extractive reader version 1, "
                                           r"this code's is 2"):
-        check_reader_versions(results, {"extractive": 2})
+        check_versions(results, {"extractive": 2})
     results.write_text(json.dumps(prior) + "\n" + json.dumps(old) + "\n")
-    check_reader_versions(results, {"extractive": 1})  # the code that made them resumes them
+    check_versions(results, {"extractive": 1})  # the code that made them resumes them
 
 
 def test_rows_of_another_strategy_version_are_not_resumed(tmp_path):
     """A `prior` row of format version 1 (before two-way choices) stops a curve whose code has version 2."""
-    from decomp.curves.preflight import check_reader_versions
+    from decomp.curves.preflight import check_versions
     from decomp.errors import ConfigError
 
     committed = Path(__file__).parents[2] / "leaderboard" / "runs" / "drop-cpu" / "results.jsonl"
@@ -107,8 +107,8 @@ def test_rows_of_another_strategy_version_are_not_resumed(tmp_path):
     versions = {"prior": 2, "none": now["strategy_version"]}
     with pytest.raises(ConfigError, match=r"results.jsonl: line 2 \(old-prior\) was made by strategy 'prior' "
                                           r"version 1, this code's is 2"):
-        check_reader_versions(results, {"extractive": 2}, versions)
-    check_reader_versions(results, {"extractive": 2}, {**versions, "prior": 1})  # its own code resumes it
-    check_reader_versions(results, {"extractive": 2})  # strategies not checked: as before
+        check_versions(results, {"extractive": 2}, versions)
+    check_versions(results, {"extractive": 2}, {**versions, "prior": 1})  # its own code resumes it
+    check_versions(results, {"extractive": 2})  # strategies not checked: as before
     results.write_text(json.dumps(now) + "\n" + json.dumps({**old_prior, "strategy_version": 2}) + "\n")
-    check_reader_versions(results, {"extractive": 2}, versions)
+    check_versions(results, {"extractive": 2}, versions)
