@@ -51,8 +51,14 @@ def crossover_sentence(crossover: Crossover, sizes: tuple[Size, ...]) -> str:
     largest = max(sizes, key=size_key) if sizes else None
     never = f"never up to k={fmt_size(largest)} in {crossover.never_share:.0%} of replicates"
     lo, hi = _bound(crossover.lo, largest), _bound(crossover.hi, largest)
-    where = f"at k={lo} (the whole 95% bootstrap interval" if lo == hi else \
-        f"at k in {lo}-{hi} (95% bootstrap interval"
+    if lo == hi:
+        where = f"at k={lo} (the whole 95% bootstrap interval"
+    elif crossover.hi is not None:
+        where = f"at k in {lo}-{hi} (95% bootstrap interval"
+    elif crossover.lo == largest:
+        where = f"at k={lo} or beyond it (95% bootstrap interval"
+    else:
+        where = f"somewhere from k={lo} to beyond k={fmt_size(largest)} (95% bootstrap interval"
     reaches = (f"the difference itself reaches zero {where}; {never})" if crossover.lo is not None
                else f"the difference itself stays above zero ({never})")
     if crossover.k is None:

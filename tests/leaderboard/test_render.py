@@ -129,8 +129,12 @@ def test_markdown_has_headline_tables_plots_and_provenance(report: tuple[Path, l
 def test_crossover_sentences_cover_every_case() -> None:
     sentence = render.crossover_sentence
     assert sentence(Crossover("explicit", "f1", 64, 16, None, 0.1), SIZES) == (
-        "explicit stops helping significantly (F1) from k=64; the difference itself reaches zero at k in "
-        "16-beyond all (95% bootstrap interval; never up to k=all in 10% of replicates)"
+        "explicit stops helping significantly (F1) from k=64; the difference itself reaches zero somewhere from "
+        "k=16 to beyond k=all (95% bootstrap interval; never up to k=all in 10% of replicates)"
+    )
+    assert sentence(Crossover("explicit", "em", "all", "all", None, 0.7), SIZES) == (
+        "explicit stops helping significantly (EM) from k=all; the difference itself reaches zero at k=all or "
+        "beyond it (95% bootstrap interval; never up to k=all in 70% of replicates)"
     )
     assert sentence(Crossover("explicit", "em", 16, 16, 64, 0.0), SIZES).startswith(
         "explicit does not help significantly (EM) at any size tried; the difference itself reaches zero at k in "
