@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import shlex
 from pathlib import Path
 
@@ -64,6 +65,32 @@ def check_report(root: Path, out: Path) -> None:
     assert set(regenerated) == set(committed)
     differing = [name for name in sorted(committed) if regenerated[name] != committed[name]]
     assert not differing, f"committed files differ from what the committed rows give: {differing}"
+
+
+# A mean with its interval as the report writes them ("+4.3 [+1.2, +7.8]"), optionally with its metric between.
+QUOTED_INTERVAL = re.compile(r"([+-]?\d+\.\d)(?: EM| F1)? (\[[+-]?\d+\.\d, [+-]?\d+\.\d\])")
+
+
+def stale_intervals(notes: str, report: str) -> list[str]:
+    """Intervals the hand-written notes quote that the generated report (without the notes it embeds) does not
+    hold: a number left over from rows that have since grown."""
+    generated = report.replace(notes.strip(), "")
+    return [m.group(0) for m in QUOTED_INTERVAL.finditer(notes)
+            if f"{m.group(1)} {m.group(2)}" not in generated]
+
+
+def test_the_notes_quote_intervals_the_report_holds():
+    notes = (FOLDER / "notes.md").read_text(encoding="utf-8")
+    assert QUOTED_INTERVAL.search(notes), "the notes quote no interval: the check below would pass on anything"
+    assert stale_intervals(notes, (FOLDER / "README.md").read_text(encoding="utf-8")) == []
+
+
+def test_a_stale_interval_in_the_notes_is_caught():
+    report = "| 16 | +4.3 [+1.2, +7.8] |\n\n## What was run\n\n{notes}\n"
+    fresh = "explicit-hybrid leads by +4.3 EM [+1.2, +7.8] at k=16."
+    stale = "explicit-hybrid leads by +4.3 EM [+1.4, +7.7] at k=16."
+    assert stale_intervals(fresh, report.format(notes=fresh)) == []
+    assert stale_intervals(stale, report.format(notes=stale)) == ["+4.3 EM [+1.4, +7.7]"]
 
 
 def test_the_committed_leaderboard_regenerates_from_its_committed_rows(tmp_path, monkeypatch):
