@@ -6,12 +6,15 @@ This command selects a strategy's runs at one size from a results file, picks th
 and gold answers, the strategy's answer and every step of its trace (from the run's predictions file, see
 `decomp.curves.predictions`), and each baseline's answer on the same question (paired by example id, on the
 baseline's run with the same fold, size and subset seed). A summary says how many of the selected answers the
-first baseline also gets right and which answers are most frequent: a constant answer shows up at once.
+first baseline also gets right, which answers are most frequent (a constant answer shows up at once), what kind
+they are (a number, one of the two options a question names, another span) and how much F1 the answers
+without an exact match earn (a reader that finds the right entity but cuts its span).
 """
 
 from __future__ import annotations
 
 import json
+import re
 from collections import Counter
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -19,8 +22,20 @@ from pathlib import Path
 from decomp.curves.predictions import predictions_path, read_predictions
 from decomp.curves.rows import read_rows, results_path
 from decomp.errors import ConfigError
+from decomp.strategies.prior import choice
 
 WHICH = ("correct", "wrong", "gained", "lost", "all")
+KINDS = ("number", "two-way choice", "span")
+_NUMBER = re.compile(r"[-+]?\d[\d,]*(?:\.\d+)?")
+
+
+def answer_kind(question: str | None, prediction: str) -> str:
+    """`two-way choice` when the question names two options (as `prior` reads them; a "how many" question is
+    never one), else `number` for a bare number, else `span`. Without the question (runs made before traces
+    were kept) a choice cannot be told: the answer is a number or a span."""
+    if question and not question.lower().startswith(("how many", "how much")) and choice(question):
+        return "two-way choice"
+    return "number" if _NUMBER.fullmatch(prediction.strip()) else "span"
 
 
 @dataclass
@@ -43,6 +58,7 @@ class TraceView:
     question: str | None = None
     gold: list[list[str]] | None = None
     steps: list[dict] = field(default_factory=list)
+    kind: str = ""  # answer_kind of the question and the strategy's answer
 
 
 @dataclass
@@ -70,6 +86,19 @@ class Selection:
             lines.append(f"  {name} is right on {right} of these {n} (its run answers {paired} of them)")
         common = Counter(v.answer.prediction for v in self.views).most_common(5)
         lines.append("  most frequent answers: " + ", ".join(f"{a!r} x{c}" for a, c in common))
+        kinds = []
+        for kind in KINDS:
+            here = [v for v in self.views if v.kind == kind]
+            if here and self.baselines:
+                right = sum(any(b.strategy == self.baselines[0] and b.em > 0 for b in v.baselines) for v in here)
+                kinds.append(f"{kind} {len(here)} ({self.baselines[0]} right on {right})")
+            elif here:
+                kinds.append(f"{kind} {len(here)}")
+        lines.append("  by kind: " + ", ".join(kinds))
+        partial = [v for v in self.views if v.answer.em == 0 and v.answer.f1 > 0]
+        if partial:
+            lines.append(f"  F1 without an exact match: {sum(v.answer.f1 for v in partial):.1f} questions' worth, "
+                         f"from {len(partial)} answers")
         return lines
 
 
@@ -133,7 +162,8 @@ def select(rows_file: str | Path, strategy: str, k: str, which: str = "correct",
             trace = traces.get(example_id, {})
             views.append(TraceView(row["run_id"], example_id, list(scores.get("operators") or []),
                                    Answer(strategy, scores["prediction"], scores["em"], scores["f1"]), others,
-                                   trace.get("question"), trace.get("gold"), list(trace.get("trace") or [])))
+                                   trace.get("question"), trace.get("gold"), list(trace.get("trace") or []),
+                                   answer_kind(trace.get("question"), scores["prediction"])))
     return Selection(strategy, str(k), which, list(baselines), [r["run_id"] for r in mine], n_questions,
                      views, missing, operator)
 

@@ -11,7 +11,7 @@ import pytest
 
 from decomp.cli import main
 from decomp.curves.predictions import predictions_path, write_predictions
-from decomp.curves.traces import format_selection, select
+from decomp.curves.traces import answer_kind, format_selection, select
 from decomp.errors import ConfigError
 
 ROWS = Path(__file__).resolve().parents[2] / "leaderboard" / "runs" / "drop-cpu" / "results.jsonl"
@@ -85,6 +85,33 @@ def test_a_predictions_file_adds_the_question_gold_and_every_step(run_dir: Path)
     assert "step 1 [select] return touchdowns -> 'a 12-yard run' (reader)" in text
     assert "step 2 [aggregate] return the number of #1 -> '1' (executor)" in text
     assert f"... {len(selection.views) - 1} more (--limit)" in text
+
+
+def test_answers_are_grouped_by_kind() -> None:
+    assert answer_kind("Who died first, Edward or John?", "John") == "two-way choice"
+    assert answer_kind("Who died first, Edward or John?", "Baibars") == "two-way choice"  # the question's kind
+    assert answer_kind("How many touchdowns were 30-yards or longer?", "3") == "number"  # not a choice
+    assert answer_kind("How many touchdowns were 30-yards or longer?", "30-yards") == "span"
+    assert answer_kind(None, "1,200") == "number" and answer_kind(None, "-3.5") == "number"
+    assert answer_kind(None, "Falcons") == "span" and answer_kind(None, "45 to 64") == "span"
+
+
+def test_the_summary_counts_kinds_and_f1_without_an_exact_match(run_dir: Path) -> None:
+    rows = _rows()
+    mine, prior = rows["none", "all"]["examples"], rows["prior", "all"]["examples"]
+    right = [i for i in mine if mine[i]["em"] > 0]
+    numbers = [i for i in right if answer_kind(None, mine[i]["prediction"]) == "number"]
+    assert 0 < len(numbers) < len(right)  # the rows have both kinds, so the line below is a real count
+    summary = select(run_dir, "none", "all").summary()
+    assert (f"  by kind: number {len(numbers)} (prior right on {sum(prior[i]['em'] > 0 for i in numbers)}), "
+            f"span {len(right) - len(numbers)} (prior right on "
+            f"{sum(prior[i]['em'] > 0 for i in right if i not in numbers)})") in summary
+    assert not any("F1 without" in line for line in summary)  # right answers have EM 1
+    partial = [s["f1"] for s in mine.values() if s["em"] == 0 and s["f1"] > 0]
+    assert partial
+    wrong = select(run_dir, "none", "all", "wrong").summary()
+    assert (f"  F1 without an exact match: {sum(partial):.1f} questions' worth, from {len(partial)} answers"
+            in wrong)
 
 
 def test_bad_choices_are_clear_errors(run_dir: Path, capsys) -> None:
