@@ -168,7 +168,8 @@ def _curve_table(group: Group, metric: str) -> Table:
     rows = []
     for k in sorted({p.k for p in group.points}, key=size_key):
         here = [p for p in group.points if p.k == k]
-        row = [fmt_size(k), f"{here[0].n_train:.0f}", _runs_cell(here),
+        # `prior` counts the whole subset; a reader holds part of it out to validate on, so sizes can differ
+        row = [fmt_size(k), _spread(round(p.n_train) for p in here), _runs_cell(here),
                f"{_spread(p.n_eval for p in here)} / {_spread(p.n_passages for p in here)}"]
         if demos:
             shown = [f"{p.n_demonstrations:.0f}" for p in here if p.n_demonstrations is not None]

@@ -283,3 +283,14 @@ def test_headlines_say_whether_a_strategy_beats_prior_at_its_largest_compared_si
     assert headline(alone, crossover) == render.crossover_sentence(crossover, SIZES)
     md = render.render_markdown(replace(sample_board(), groups=(with_prior_em("none", 1.0, 3.0),)))
     assert "**: none (no decomposition) against `prior` (reads nothing) at k=all: +2.0 [+1.0, +3.0] EM" in md
+
+
+def test_the_curve_table_gives_the_spread_of_training_sizes_at_a_point() -> None:
+    """`prior` counts the whole subset, a reader what is left after its validation split: the column shows both."""
+    from decomp.leaderboard.blocks import _curve_table
+
+    group = sample_board().groups[0]
+    held_out = tuple(replace(p, n_train=13.0) if p.k == 16 and p.strategy != "prior" else p for p in group.points)
+    table = _curve_table(replace(group, points=held_out), "em")
+    by_k = {row[0]: row[1] for row in table.rows}
+    assert by_k["16"] == "13-16" and by_k["64"] == "64"
