@@ -22,6 +22,11 @@ def _rows() -> dict[tuple[str, str], dict]:
     return {(r["strategy"], str(r["k"])): r for r in rows if r["subset_seed"] == 0}
 
 
+def seed0(*args, **kwargs):
+    """`select` on subset seed 0, the seed `_rows` reads: the committed rows gain seeds as curves run."""
+    return select(*args, subset_seeds=(0,), **kwargs)
+
+
 @pytest.fixture
 def run_dir(tmp_path: Path) -> Path:
     shutil.copy(ROWS, tmp_path / "results.jsonl")
@@ -32,7 +37,7 @@ def test_correct_answers_are_counted_and_paired_with_prior_by_example_id(run_dir
     rows = _rows()
     mine, prior = rows["explicit-hybrid", "16"]["examples"], rows["prior", "16"]["examples"]
     right = sorted(i for i, s in mine.items() if s["em"] > 0)
-    selection = select(run_dir, "explicit-hybrid", "16")
+    selection = seed0(run_dir, "explicit-hybrid", "16")
     assert [v.example_id for v in selection.views] == right and selection.n_questions == len(mine)
     for view in selection.views:
         by_name = {b.strategy: b for b in view.baselines}
@@ -52,17 +57,17 @@ def test_correct_answers_are_counted_and_paired_with_prior_by_example_id(run_dir
 def test_gained_and_lost_compare_with_the_first_baseline(run_dir: Path) -> None:
     rows = _rows()
     mine, prior = rows["explicit-hybrid", "16"]["examples"], rows["prior", "16"]["examples"]
-    gained = select(run_dir, "explicit-hybrid", "16", "gained", ("prior",))
-    lost = select(run_dir, "explicit-hybrid", "16", "lost", ("prior",))
+    gained = seed0(run_dir, "explicit-hybrid", "16", "gained", ("prior",))
+    lost = seed0(run_dir, "explicit-hybrid", "16", "lost", ("prior",))
     assert {v.example_id for v in gained.views} == {i for i in mine if mine[i]["em"] > 0 and prior[i]["em"] == 0}
     assert {v.example_id for v in lost.views} == {i for i in mine if mine[i]["em"] == 0 and prior[i]["em"] > 0}
-    assert len(select(run_dir, "none", "64", "all").views) == len(rows["none", "64"]["examples"])
+    assert len(seed0(run_dir, "none", "64", "all").views) == len(rows["none", "64"]["examples"])
 
 
 def test_an_operator_narrows_the_questions_and_their_count(run_dir: Path) -> None:
     mine = _rows()["explicit-hybrid", "16"]["examples"]
     counts = {i for i, s in mine.items() if "aggregate" in s["operators"]}
-    selection = select(run_dir, "explicit-hybrid", "16", operator="aggregate")
+    selection = seed0(run_dir, "explicit-hybrid", "16", operator="aggregate")
     assert selection.n_questions == len(counts) and 0 < len(counts) < len(mine)
     assert {v.example_id for v in selection.views} == {i for i in counts if mine[i]["em"] > 0}
     assert "to questions with an 'aggregate' step" in selection.summary()[0]
@@ -78,7 +83,7 @@ def test_a_predictions_file_adds_the_question_gold_and_every_step(run_dir: Path)
     write_predictions(predictions_path(run_dir, row["run_id"]),
                       [{"example_id": first, "question": "How many touchdowns?", "gold": [["1"]],
                         "prediction": "1", "trace": steps, "em": 1.0, "f1": 1.0}])
-    selection = select(run_dir / "results.jsonl", "explicit-hybrid", "16")
+    selection = seed0(run_dir / "results.jsonl", "explicit-hybrid", "16")
     assert selection.missing_traces == []
     text = format_selection(selection, limit=1)
     assert "Q: How many touchdowns?" in text and "gold: 1" in text
@@ -102,14 +107,14 @@ def test_the_summary_counts_kinds_and_f1_without_an_exact_match(run_dir: Path) -
     right = [i for i in mine if mine[i]["em"] > 0]
     numbers = [i for i in right if answer_kind(None, mine[i]["prediction"]) == "number"]
     assert 0 < len(numbers) < len(right)  # the rows have both kinds, so the line below is a real count
-    summary = select(run_dir, "none", "all").summary()
+    summary = seed0(run_dir, "none", "all").summary()
     assert (f"  by kind: number {len(numbers)} (prior right on {sum(prior[i]['em'] > 0 for i in numbers)}), "
             f"span {len(right) - len(numbers)} (prior right on "
             f"{sum(prior[i]['em'] > 0 for i in right if i not in numbers)})") in summary
     assert not any("F1 without" in line for line in summary)  # right answers have EM 1
     partial = [s["f1"] for s in mine.values() if s["em"] == 0 and s["f1"] > 0]
     assert partial
-    wrong = select(run_dir, "none", "all", "wrong").summary()
+    wrong = seed0(run_dir, "none", "all", "wrong").summary()
     assert (f"  F1 without an exact match: {sum(partial):.1f} questions' worth, from {len(partial)} answers"
             in wrong)
 
