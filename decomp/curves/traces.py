@@ -86,14 +86,12 @@ class Selection:
             lines.append(f"  {name} is right on {right} of these {n} (its run answers {paired} of them)")
         common = Counter(v.answer.prediction for v in self.views).most_common(5)
         lines.append("  most frequent answers: " + ", ".join(f"{a!r} x{c}" for a, c in common))
-        kinds = []
+        kinds, first = [], self.baselines[0] if self.baselines else None
         for kind in KINDS:
             here = [v for v in self.views if v.kind == kind]
-            if here and self.baselines:
-                right = sum(any(b.strategy == self.baselines[0] and b.em > 0 for b in v.baselines) for v in here)
-                kinds.append(f"{kind} {len(here)} ({self.baselines[0]} right on {right})")
-            elif here:
-                kinds.append(f"{kind} {len(here)}")
+            if here:
+                right = sum(any(b.strategy == first and b.em > 0 for b in v.baselines) for v in here)
+                kinds.append(f"{kind} {len(here)}" + (f" ({first} right on {right})" if first else ""))
         lines.append("  by kind: " + ", ".join(kinds))
         partial = [v for v in self.views if v.answer.em == 0 and v.answer.f1 > 0]
         if partial:
