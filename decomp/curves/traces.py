@@ -119,12 +119,18 @@ def select(rows_file: str | Path, strategy: str, k: str, which: str = "correct",
     path = _rows_file(Path(rows_file))
     if not path.exists():
         raise ConfigError(f"--rows: no results file at {path}")
-    rows, _ = read_rows(path)
+    rows, skipped = read_rows(path)
     mine = [r for r in rows if r["strategy"] == strategy and str(r["k"]) == str(k)
             and (subset_seeds is None or r["subset_seed"] in subset_seeds)]
     if not mine:
+        at_k = [r for r in rows if r["strategy"] == strategy and str(r["k"]) == str(k)]
+        if at_k:  # the size is there, the asked subset seeds are not
+            seeds = ", ".join(str(s) for s in sorted({r["subset_seed"] for r in at_k}))
+            raise ConfigError(f"{path}: no row of strategy {strategy!r} at k={k} with --subset-seed "
+                              f"{', '.join(map(str, subset_seeds or ()))}; its subset seeds are {seeds}")
         have = sorted({f"{r['strategy']}@{r['k']}" for r in rows})
-        raise ConfigError(f"{path}: no row of strategy {strategy!r} at k={k}; it has {', '.join(have) or 'none'}")
+        cut = f" ({skipped} cut-short line(s) skipped)" if skipped else ""
+        raise ConfigError(f"{path}: no row of strategy {strategy!r} at k={k}; it has {', '.join(have) or 'none'}{cut}")
     baselines = tuple(b for b in baselines if b != strategy)
     if which in ("gained", "lost") and not baselines:
         raise ConfigError(f"--which {which} compares with the first --baseline; give one")

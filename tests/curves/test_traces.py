@@ -122,6 +122,12 @@ def test_the_summary_counts_kinds_and_f1_without_an_exact_match(run_dir: Path) -
 def test_bad_choices_are_clear_errors(run_dir: Path, capsys) -> None:
     with pytest.raises(ConfigError, match="no row of strategy 'explicit-hybrid' at k=12345; it has .*prior@64"):
         select(run_dir, "explicit-hybrid", "12345")
+    with pytest.raises(ConfigError, match=r"at k=16 with --subset-seed 99; its subset seeds are 0, 1"):
+        select(run_dir, "none", "16", subset_seeds=(99,))
+    cut = run_dir / "cut.jsonl"
+    cut.write_text('{"run_id": "interrupted", "strat')
+    with pytest.raises(ConfigError, match=r"it has none \(1 cut-short line\(s\) skipped\)"):
+        select(cut, "none", "16")
     with pytest.raises(ConfigError, match="--which must be one of"):
         select(run_dir, "none", "16", "best")
     assert main(["traces", "--rows", str(run_dir / "nowhere.jsonl"), "--strategy", "none", "--k", "16"]) == 2
