@@ -40,6 +40,7 @@ from decomp.leaderboard.model import (
     CountAnswers,
     Crossover,
     CurvePoint,
+    CutFit,
     Difference,
     Group,
     Interval,
@@ -233,7 +234,7 @@ class _Panel:
             strategies=self.strategies, points=points, differences=differences,
             crossovers=self._crossovers(differences, diff_reps), best=self._best(), breakdowns=self._breakdowns(),
             context=context or None, fixed_budget=budget == "fixed", passages_recorded=self.layout.recorded,
-            count_answers=self._count_answers(), correct_answers=self._correct_answers())
+            count_answers=self._count_answers(), correct_answers=self._correct_answers(), **self._fits())
 
     def ordered_cells(self):
         for s in self.strategies:
@@ -399,6 +400,16 @@ class _Panel:
                 found.append(CountAnswers(s, k, total, r4(100 * tally["1"] / total), top))
         return tuple(found)
 
+
+    def _fits(self) -> dict:
+        """How many reader fits trained under early stopping, and which of them the step cap stopped first: a
+        point whose fits ran out of steps may be under-trained, so the report names them."""
+        fits = [(s, k, r) for s, k, cell in self.ordered_cells() for r in cell if not readerless(r)
+                and isinstance(r.get("budget"), dict) and r["budget"].get("kind") == "converged"]
+        cut = tuple(CutFit(s, k, r["fold"], r["subset_seed"], r["training_seed"], r["budget"].get("cap"),
+                           r["budget"].get("best_step"), str(r["budget"].get("stop_reason")))
+                    for s, k, r in fits if r["budget"].get("stop_reason") != "early_stop")
+        return {"n_fits": len(fits), "cut_fits": cut}
 
     def _correct_answers(self) -> tuple[CorrectAnswers, ...]:
         """Per reading strategy and size: its EM-1 answers, how many of them `prior` (paired on the same fold

@@ -276,6 +276,22 @@ def _data_sentence(group: Group) -> str:
     missing = missing_cells(group)
     if missing:
         text += f" Cells without a run yet ({len(missing)}): {', '.join(missing)}."
+    return text + _fits_sentence(group)
+
+
+def _fits_sentence(group: Group) -> str:
+    """How the reader fits stopped: early stopping is the evidence a point was trained to convergence, so a fit
+    the step cap stopped first is named."""
+    if not group.n_fits:
+        return ""
+    early = group.n_fits - len(group.cut_fits)
+    text = f" Of the {group.n_fits} reader fits, {early} stopped early on their validation split."
+    if group.cut_fits:
+        named = ", ".join(
+            f"`{c.strategy}` k={fmt_size(c.k)} (fold {c.fold}, subset seed {c.subset_seed}, seed {c.training_seed};"
+            f" best round at step {c.best_step} of {c.cap})" for c in group.cut_fits)
+        text += (f" {len(group.cut_fits)} of them reached the step cap while the last validation rounds were still"
+                 f" within patience of the best; a point with such a fit may be under-trained: {named}.")
     return text
 
 

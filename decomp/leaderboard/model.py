@@ -73,6 +73,21 @@ class CountAnswers:
 
 
 @dataclass(frozen=True)
+class CutFit:
+    """A fit of a converged budget that reached its step cap before early stopping's patience ran out: its
+    last validation rounds were still within patience of the best, so more steps might have helped."""
+
+    strategy: str
+    k: Size
+    fold: int
+    subset_seed: int
+    training_seed: int
+    cap: int | None
+    best_step: int | None
+    stop_reason: str
+
+
+@dataclass(frozen=True)
 class CorrectAnswers:
     """A strategy's exactly right answers at one size, summed over the point's runs, set against `prior`'s on
     the same questions of the same cells (fold, subset seed): the share an answer prior explains."""
@@ -153,6 +168,8 @@ class Group:
     passages_recorded: bool = True  # False: rows lack passage groups, each question is its own passage
     count_answers: tuple[CountAnswers, ...] = ()
     correct_answers: tuple[CorrectAnswers, ...] = ()
+    n_fits: int = 0  # reader fits under a converged budget (early stopping on the validation split)
+    cut_fits: tuple[CutFit, ...] = ()  # those of them stopped by the step cap, not by early stopping
 
     @property
     def title(self) -> str:

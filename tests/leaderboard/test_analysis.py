@@ -264,3 +264,23 @@ def test_budget_context_and_learner_name_the_panel():
     assert [g.reader for g in groups] == ["causal", "causal in-context"]
     assert [(p.k, p.n_demonstrations) for p in groups[1].points] == [(0, 0.0), (10, 5.0)]
     assert [p.k for p in groups[0].points] == [0, 10] and groups[0].points[0].n_demonstrations is None
+
+
+def test_fits_the_step_cap_stopped_before_patience_ran_out_are_named():
+    def budget(reason: str, best: int) -> dict:
+        return {"kind": "converged", "cap": 400, "patience": 3, "stop_reason": reason, "best_step": best}
+
+    rows = curve({"none": {10: BASE, 20: BASE}, "prior": {10: BASE, 20: BASE}}, seeds=2)
+    for row in rows:
+        if row["strategy"] == "prior":
+            row["budget"] = {"kind": "converged", "stop_reason": "zero-shot"}  # reads nothing: not a fit
+        else:
+            late = row["k"] == 20 and row["training_seed"] == 1
+            row["budget"] = budget("max_steps" if late else "early_stop", 360 if late else 120)
+    (group,) = analyse(rows, command="t").groups
+    assert group.n_fits == 4
+    (cut,) = group.cut_fits
+    assert (cut.strategy, cut.k, cut.training_seed, cut.cap, cut.best_step, cut.stop_reason) == (
+        "none", 20, 1, 400, 360, "max_steps")
+    fixed = [dict(r, budget={"kind": "fixed", "stop_reason": "max_steps"}) for r in rows]
+    assert analyse(fixed, command="t").groups[0].n_fits == 0  # a fixed budget claims no convergence

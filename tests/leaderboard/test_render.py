@@ -294,3 +294,17 @@ def test_the_curve_table_gives_the_spread_of_training_sizes_at_a_point() -> None
     table = _curve_table(replace(group, points=held_out), "em")
     by_k = {row[0]: row[1] for row in table.rows}
     assert by_k["16"] == "13-16" and by_k["64"] == "64"
+
+
+def test_the_report_names_fits_the_step_cap_stopped() -> None:
+    from decomp.leaderboard.model import CutFit
+
+    group = sample_board().groups[0]
+    assert "reader fits" not in render.render_markdown(replace(sample_board(), groups=(group,)))
+    early = replace(group, n_fits=12)
+    assert "Of the 12 reader fits, 12 stopped early on their validation split." in render.render_markdown(
+        replace(sample_board(), groups=(early,)))
+    cut = replace(group, n_fits=12, cut_fits=(CutFit("none", 256, 0, 1, 0, 400, 320, "max_steps"),))
+    md = render.render_markdown(replace(sample_board(), groups=(cut,)))
+    assert "Of the 12 reader fits, 11 stopped early on their validation split. 1 of them reached the step cap" in md
+    assert "`none` k=256 (fold 0, subset seed 1, seed 0; best round at step 320 of 400)." in md
