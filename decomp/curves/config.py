@@ -71,13 +71,17 @@ class Budget:
     the validation split carved from the training subset, never before min_steps nor after max_steps (or
     the searched `epochs`, when the space has it), and the best validated weights are restored: a
     "converged" budget. patience null: train to the cap, a "fixed" budget (min_steps == max_steps fixes
-    the steps at every size). val_every: steps between validation rounds (null: once per epoch).
+    the steps at every size). val_every: steps between validation rounds (null: once per epoch). min_delta: the
+    gain in the tuning metric (its own scale, e.g. F1 points) a round must exceed to count as an improvement, as
+    in Lightning's EarlyStopping; below it a round counts against patience, so noise-sized gains on a small
+    validation split do not keep a converged fit training.
     """
 
     max_steps: int
     min_steps: int = 0
     patience: int | None = 3
     val_every: int | None = None
+    min_delta: float = 0.0
 
     @property
     def kind(self) -> str:
@@ -315,6 +319,8 @@ def _budget(check: _Checker, raw: dict, sizes: list) -> Budget:
         floor = 0 if name == "min_steps" else 1
         if value is not None and value < floor and not (name == "patience" and value == 0):
             raise check.fail(f"budget.{name}", f"must be an integer >= {floor}, got {value!r}")
+    if budget.min_delta < 0:
+        raise check.fail("budget.min_delta", f"must be >= 0, got {budget.min_delta!r}")
     if budget.min_steps > budget.max_steps:
         raise check.fail("budget.min_steps", f"exceeds budget.max_steps ({budget.min_steps} > {budget.max_steps})")
     if budget.patience and budget.min_steps == budget.max_steps:

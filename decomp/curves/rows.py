@@ -64,6 +64,9 @@ def _budget(value: object) -> str | None:
     for name in ("min_steps", "max_steps", "steps_trained", "patience"):
         if value.get(name) is not None and _count(value[name]):
             return f"{name}: expected a non-negative integer, got {value[name]!r}"
+    delta = value.get("min_delta", 0.0)
+    if isinstance(delta, bool) or not isinstance(delta, int | float) or delta < 0:
+        return f"min_delta: expected a non-negative number, got {delta!r}"
     return None if isinstance(value.get("stop_reason"), str | None) else "stop_reason: expected a string"
 
 

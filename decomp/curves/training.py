@@ -34,13 +34,13 @@ def step_budget(budget: Budget, epochs: int | None, steps_per_epoch: int) -> tup
 
 
 class Validation(Callback):
-    """Records each validation round; with `patience`, stops after that many rounds without improvement
-    (never before `min_steps`) and keeps the best weights to `restore`."""
+    """Records each validation round; with `patience`, stops after that many rounds without an improvement
+    of more than `min_delta` (never before `min_steps`) and keeps the best weights to `restore`."""
 
     def __init__(self, metric: str, patience: int | None, min_steps: int, keep_best: bool,
-                 echo: bool = False) -> None:
+                 echo: bool = False, min_delta: float = 0.0) -> None:
         self.metric, self.patience, self.min_steps, self.keep_best = metric, patience, min_steps, keep_best
-        self.echo = echo
+        self.echo, self.min_delta = echo, min_delta
         self.history: list[tuple[int, float]] = []
         self.best: float = -math.inf
         self.best_step: int | None = None
@@ -56,17 +56,17 @@ class Validation(Callback):
             return  # validated again at the same step (the closing validation)
         value = float(trainer.callback_metrics[self.metric])
         self.history.append((step, value))
-        if self.echo:  # hours-long CPU fits: a line per round shows that training moves
-            print(f"  validation at step {step}: {self.metric} {value:.2f} (best {max(value, self.best):.2f})",
-                  file=sys.stderr, flush=True)
-        if value > self.best:
+        if value > self.best + self.min_delta:
             self.best, self.best_step, self.bad_rounds = value, step, 0
             if self.keep_best:
                 self.best_state = {k: v.detach().to("cpu", copy=True) for k, v in module.state_dict().items()}
-            return
-        self.bad_rounds += 1
-        if self.patience and self.bad_rounds >= self.patience and step >= self.min_steps:
-            trainer.should_stop, self.stopped_early = True, True
+        else:
+            self.bad_rounds += 1
+            if self.patience and self.bad_rounds >= self.patience and step >= self.min_steps:
+                trainer.should_stop, self.stopped_early = True, True
+        if self.echo:  # hours-long CPU fits: a line per round shows that training moves
+            print(f"  validation at step {step}: {self.metric} {value:.2f} (best {self.best:.2f})",
+                  file=sys.stderr, flush=True)
 
     @property
     def last(self) -> float | None:
@@ -86,7 +86,7 @@ def fit(budget: Budget, metric: str, make_trainer: Callable[..., Trainer], reade
     validation = None
     if val_loader:
         validation = Validation(metric, budget.patience, budget.min_steps, keep_best=bool(budget.patience),
-                                echo=echo)
+                                echo=echo, min_delta=budget.min_delta)
         every = min(budget.val_every or len(loader), cap)
         trainer = make_trainer(cap, [validation, *callbacks], val_every=every)
         trainer.fit(reader, loader, val_loader)
@@ -98,6 +98,7 @@ def fit(budget: Budget, metric: str, make_trainer: Callable[..., Trainer], reade
         trainer.fit(reader, loader)
     record = {"kind": budget.kind, "min_steps": budget.min_steps, "max_steps": budget.max_steps, "cap": cap,
               "steps_trained": trainer.global_step, "patience": budget.patience,
+              "min_delta": budget.min_delta,
               "stop_reason": "early_stop" if validation and validation.stopped_early else reason,
               "best_step": validation.best_step if validation and budget.patience else None,
               "val_rounds": len(validation.history) if validation else 0,

@@ -68,6 +68,47 @@ def test_validation_stops_after_patience_rounds_past_the_floor_and_keeps_the_bes
     assert module.weight.item() == 30.0
 
 
+def test_gains_within_min_delta_count_against_patience():
+    class FakeTrainer:
+        sanity_checking, should_stop, global_step = False, False, 0
+        callback_metrics: dict = {}
+
+    module, trainer = torch.nn.Linear(1, 1), FakeTrainer()
+    tracker = Validation("val_f1", patience=2, min_steps=0, keep_best=True, min_delta=1.0)
+    stopped = []
+    for step, value in [(1, 40.0), (2, 40.5), (3, 41.5), (4, 42.0), (5, 41.0)]:
+        trainer.global_step, trainer.callback_metrics = step, {"val_f1": torch.tensor(value)}
+        with torch.no_grad():
+            module.weight.fill_(value)
+        tracker.on_validation_end(trainer, module)
+        stopped.append(trainer.should_stop)
+    # 40.5 is no gain over 40 (within 1.0); 41.5 is; 42.0 and 41.0 are not: two rounds without gain
+    assert stopped == [False, False, False, False, True]
+    assert (tracker.best, tracker.best_step) == (41.5, 3)
+    tracker.restore(module)
+    assert module.weight.item() == 41.5
+    plain = Validation("val_f1", patience=2, min_steps=0, keep_best=False)
+    for step, value in [(1, 40.0), (2, 40.5), (3, 40.6)]:
+        trainer.global_step, trainer.callback_metrics = step, {"val_f1": torch.tensor(value)}
+        plain.on_validation_end(trainer, module)
+    assert plain.best_step == 3 and plain.bad_rounds == 0  # without min_delta any gain counts
+
+
+def test_min_delta_is_checked_and_recorded_in_the_row_contract():
+    from decomp.curves.rows import check_row
+    from decomp.errors import ConfigError, DataError
+    from tests.curves.test_rows import row
+
+    assert parse_config(tiny_config(budget={"max_steps": 20, "min_delta": 0.5})).budget.min_delta == 0.5
+    assert parse_config(tiny_config()).budget.min_delta == 0.0
+    with pytest.raises(ConfigError, match="budget.min_delta"):
+        parse_config(tiny_config(budget={"max_steps": 20, "min_delta": -1}))
+    budget = {"kind": "converged", "patience": 3, "min_delta": 0.5, "stop_reason": "early_stop"}
+    check_row(row("a", budget=budget))
+    with pytest.raises(DataError, match="min_delta"):
+        check_row(row("b", budget={**budget, "min_delta": -0.5}))
+
+
 def test_validation_never_stops_before_the_floor():
     class FakeTrainer:
         sanity_checking, should_stop, global_step = False, False, 0
