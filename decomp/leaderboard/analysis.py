@@ -267,7 +267,7 @@ class _Panel:
                 n_seeds=len(cell), n_eval=int(round(float(np.mean([r["n_eval"] for r in cell])))), em=em, f1=f1,
                 run_ids=tuple(sorted(r["run_id"] for r in cell)),
                 n_passages=int(round(float(np.mean([self._n_passages(r) for r in cell])))),
-                n_demonstrations=r4(np.mean(demos)) if demos else None))
+                n_demonstrations=r4(np.mean(demos)) if demos else None, units=tuple(sorted(map(_unit, cell)))))
         return tuple(points)
 
     def paired(self, a: str, b: str, k: Size) -> tuple[int, _Estimate] | None:

@@ -37,10 +37,26 @@ def compared_sizes(group: Group, strategy: str) -> tuple[Size, ...]:
     return tuple(d.k for d in group.differences if d.strategy == strategy and d.baseline == "none")
 
 
+_UNIT_NAMES = ("fold", "subset seed", "seed")
+
+
 def missing_cells(group: Group) -> list[str]:
-    """(strategy, k) cells of the panel's grid that have no run yet, as `strategy@k`."""
-    have = {(p.strategy, p.k) for p in group.points}
-    return [f"{s}@{fmt_size(k)}" for k in group.sizes for s in group.strategies if (s, k) not in have]
+    """(strategy, k) cells of the panel's grid that have no run yet, as `strategy@k`, then the points that lack
+    runs the panel's other points have, as `strategy@k (subset seed 2)` naming what varies."""
+    have = {(p.strategy, p.k): p for p in group.points}
+    units = sorted({u for p in group.points for u in p.units})
+    varying = [i for i in range(3) if len({u[i] for u in units}) > 1]
+    found = []
+    for k in group.sizes:
+        for s in group.strategies:
+            point = have.get((s, k))
+            if point is None:
+                found.append(f"{s}@{fmt_size(k)}")
+            elif point.units:
+                for unit in (u for u in units if u not in point.units):
+                    named = ", ".join(f"{_UNIT_NAMES[i]} {unit[i]}" for i in varying)
+                    found.append(f"{s}@{fmt_size(k)} ({named})")
+    return found
 
 
 def crossover_sentence(crossover: Crossover, sizes: tuple[Size, ...]) -> str:
@@ -275,7 +291,8 @@ def _data_sentence(group: Group) -> str:
                  "intervals resample so few runs that they understate the spread between seeds.")
     missing = missing_cells(group)
     if missing:
-        text += f" Cells without a run yet ({len(missing)}): {', '.join(missing)}."
+        text += (f" Runs missing against the grid of this panel's other points ({len(missing)}): "
+                 f"{', '.join(missing)}.")
     return text + _fits_sentence(group)
 
 

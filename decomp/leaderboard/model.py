@@ -46,6 +46,7 @@ class CurvePoint:
     run_ids: tuple[str, ...]
     n_passages: int = 0  # evaluation passages per run (= n_eval when the rows record no passage groups)
     n_demonstrations: float | None = None  # mean demonstrations that fit, for readers that learn in context
+    units: tuple[tuple[int, int, int], ...] = ()  # the runs' (fold, subset seed, training seed)
 
 
 @dataclass(frozen=True)

@@ -308,3 +308,19 @@ def test_the_report_names_fits_the_step_cap_stopped() -> None:
     md = render.render_markdown(replace(sample_board(), groups=(cut,)))
     assert "Of the 12 reader fits, 11 stopped early on their validation split. 1 of them reached the step cap" in md
     assert "`none` k=256 (fold 0, subset seed 1, seed 0; best round at step 320 of 400)." in md
+
+
+def test_missing_runs_are_named_by_the_seeds_other_points_have() -> None:
+    from decomp.leaderboard.blocks import missing_cells
+
+    group = sample_board().groups[0]
+    three = ((0, 0, 0), (0, 1, 0), (0, 2, 0))
+    points = [replace(p, units=three[:2] if (p.strategy, p.k) == ("none", "all") else three) for p in group.points]
+    partial = replace(group, points=tuple(points))
+    assert missing_cells(partial) == ["none@all (subset seed 2)"]
+    md = render.render_markdown(replace(sample_board(), groups=(partial,)))
+    assert "Runs missing against the grid of this panel's other points (1): none@all (subset seed 2)." in md
+    two_axes = [replace(p, units=((0, 0, 0), (1, 0, 0), (1, 0, 1)) if p.strategy != "none" else ((0, 0, 0),))
+                for p in group.points]
+    got = missing_cells(replace(group, points=tuple(two_axes)))
+    assert "none@16 (fold 1, seed 0)" in got and "none@16 (fold 1, seed 1)" in got
