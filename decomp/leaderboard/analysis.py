@@ -400,7 +400,6 @@ class _Panel:
                 found.append(CountAnswers(s, k, total, r4(100 * tally["1"] / total), top))
         return tuple(found)
 
-
     def _fits(self) -> dict:
         """How many reader fits trained under early stopping, and which of them the step cap stopped first: a
         point whose fits ran out of steps may be under-trained, so the report names them."""
