@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import os
@@ -32,8 +33,11 @@ def hardware() -> str:
     return f"cpu {platform.machine()}, {os.cpu_count()} cores, {torch.get_num_threads()} torch threads"
 
 
+@functools.cache
 def git_commit(repo: str | Path | None = None) -> str:
-    """The checkout's commit (with `+dirty` when it has uncommitted changes), or 'unknown'."""
+    """The checkout's commit (with `+dirty` when it has uncommitted changes), or 'unknown'. Read once per
+    process (the curve reads it at start): the code a long run has loaded is that of its start, whatever is
+    committed while it trains."""
     cwd = str(repo or Path(__file__).resolve().parents[1])
     try:
         commit = subprocess.run(["git", "rev-parse", "HEAD"], cwd=cwd, capture_output=True, text=True,

@@ -63,6 +63,7 @@ def check_versions(results: Path, versions: dict[str, int],
     if not results.exists():
         return
     advice = "give the run another run_dir (or move the old rows away)"
+    supersede = "; or `--supersede NAME` recomputes that strategy's rows, keeping the old in superseded.jsonl"
     for line, row in read_file(results)[0]:
         kind, strategy = row.get("reader"), row.get("strategy")
         made = (row.get("reader_args") or {}).get("reader_version", 1)
@@ -74,4 +75,4 @@ def check_versions(results: Path, versions: dict[str, int],
         if expected is not None and row.get("strategy_version", 1) != expected:
             raise ConfigError(f"{results}: line {line} ({row.get('run_id')}) was made by strategy {strategy!r} "
                               f"version {row.get('strategy_version', 1)}, this code's is {expected}: resuming "
-                              f"would mix two versions of it in one curve; {advice}")
+                              f"would mix two versions of it in one curve; {advice}{supersede}")

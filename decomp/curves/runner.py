@@ -40,9 +40,11 @@ from decomp.curves.study import (
     study_name,
     worker_id,
 )
+from decomp.curves.supersede import SUPERSEDED, check_names, supersede
 from decomp.curves.training import fit
 from decomp.errors import ConfigError
 from decomp.precision import resolve_precision, worker_threads
+from decomp.provenance import git_commit
 
 POLL_S = 1.0
 
@@ -293,6 +295,7 @@ def run_curve(args: Namespace) -> int:
     _quiet()
     torch.set_num_threads(worker_threads())  # one worker uses every core; spawned workers get their share
     config = load_config(args.config)
+    git_commit()  # the commit of the code this process loaded, for every row it writes
     run_dir = Path(args.run_dir or config.run_dir)
     workers = args.workers
     if workers < 1:
@@ -301,6 +304,11 @@ def run_curve(args: Namespace) -> int:
     check_run_dir(run_dir, url)  # before any training: an unwritable path is an error now, not after a cell
     from decomp.strategies import REGISTRY  # after the config check, as the runner's other registry reads
 
+    if args.supersede:
+        check_names(args.supersede, [s.name for s in config.strategies], config.name)
+        moved = supersede(run_dir, {name: REGISTRY[name].format_version for name in args.supersede})
+        print(f"decomp curve: {len(moved)} row(s) of {', '.join(args.supersede)} of another version moved to "
+              f"{run_dir / SUPERSEDED}; they are recomputed", file=sys.stderr)
     check_versions(results_path(run_dir), {kind: reader_class(kind).version for kind in config.readers},
                           {s.name: REGISTRY[s.name].format_version for s in config.strategies})
     if args.worker:

@@ -3,8 +3,9 @@
 For each question it predicts the most frequent answer among the training-subset questions that share its
 final QDMR operator and its question opening ("how many", "which", "who", "is/was/did", ...), backing off
 to the final operator alone, then to the most frequent answer overall. A question that offers a two-way
-choice ("Who is younger, Ulrich Walter or Luca Parmitano?", version 2) is answered with the option in the
-position, first or second, that the training questions offering a choice most often have as their answer:
+choice ("Who is younger, Ulrich Walter or Luca Parmitano?", version 2; more forms of it in version 3, see
+`choice`) is answered with the option in the position, first or second, that the training questions
+offering a choice most often have as their answer:
 a choice a reader gets right half the time by chance is no evidence of reading. It looks only at what a
 reader sees at test time (the question text and its decomposition), never at the evaluation question's
 answer or answer type. Ties go to the alphabetically first answer (the first option), so the prediction
@@ -39,25 +40,66 @@ def opening(question: str) -> str:
     return "is/was/did" if first in _YES_NO else "other"
 
 
-_CAPITALISED = re.compile(r"(?:\b(?:[A-Z0-9][\w.'&-]*)(?:\s+(?:of|the|de|and|van|von|du|la)?\s*[A-Z0-9][\w.'&-]*)*)$")
+_NAME = r"[A-Z0-9][\w.'&-]*(?:\s+(?:of|the|de|and|van|von|du|la)?\s*[A-Z0-9][\w.'&-]*)*"  # "Battle of Vienna"
+_CAPITALISED = re.compile(rf"\b{_NAME}$")
+_LEADING_NAME = re.compile(rf"^(?:(?:the|a|an)\s+)?{_NAME}")
 MAX_OPTION_WORDS = 12
+_ASKS_A_NUMBER = ("how many", "how much", "how long", "how old", "how far")
+# Words that open both options of a parallel choice: "in the first quarter or the second quarter".
+_PARALLEL_OPENERS = frozenset(("the", "a", "an", "in", "on", "at", "between", "from", "during", "by", "for", "to"))
+# After mid-question options a clause goes on: "Which musician, A or B, is a member of Fuel?"
+_CLAUSE_AFTER = re.compile(r",\s+(?=(?:" + "|".join(_YES_NO) + r")\b)", re.IGNORECASE)
+_CUT = re.compile(r"[,:](?!\d)|(?<!\d),")  # a comma or colon, not the thousands comma of "3,826"
+
+
+def _last_cut(text: str) -> int:
+    cuts = [m.start() for m in _CUT.finditer(text)]
+    return cuts[-1] if cuts else -1
+
+
+def _last_word(text: str, word: str) -> int:
+    found = [m.start() for m in re.finditer(rf"(?<![\w-]){re.escape(word)}(?![\w-])", text, re.IGNORECASE)]
+    return found[-1] if found else -1
 
 
 def choice(question: str) -> tuple[str, str] | None:
-    """The two options of a question that offers a choice, "..., A or B?", else None. A is what follows the
-    last comma or colon before " or " ("Which happened first, the invasion of Burma, or a truce?"), or without
-    one the capitalised words just before it ("who is younger Ulrich Walter or Luca Parmitano?")."""
-    text = question.strip().rstrip("?!. ").strip()
+    """The two options of a question that offers a choice, "..., A or B?", else None (version 3).
+
+    A is what follows the last comma or colon before " or " ("Which happened first, the invasion of Burma, or a
+    truce?"); without one, the words from the last use of the word B opens with, when that is an article or a
+    preposition ("Were there more touchdowns in the first half or the second half?"); else the capitalised
+    words just before " or " ("who is younger Ulrich Walter or Luca Parmitano?"). B runs to the question's end,
+    except where the options stand mid-question: before a clause after a comma ("Which musician, A or B, is a
+    member of Fuel?") and in a yes/no question, where B matches A's form ("Did France or the Ottoman Empire send
+    more galleys?"). A question asking for a number ("How many touchdowns were 30 yards or longer?") offers
+    no choice unless a colon introduces its options."""
+    form = opening(question)
+    text = question.strip().rstrip("?!./ ").strip()
     at = text.lower().rfind(" or ")
     if at < 0:
         return None
     left, right = text[:at].rstrip(" ,"), text[at + 4:].strip(" ,")
-    cut = max(left.rfind(","), left.rfind(":"))
+    if form in _ASKS_A_NUMBER and ":" not in left:  # "How many from the census is fewer: Germans or English?"
+        return None
+    mid = form == "is/was/did"  # "Did A or B win?": the verb follows the options
+    opener = right.split(" ", 1)[0].lower() if right else ""
+    cut = _last_cut(left)
     if cut >= 0:
         first = left[cut + 1:].strip()
+        right = _CLAUSE_AFTER.split(right, 1)[0].strip()
+    elif opener in _PARALLEL_OPENERS and _last_word(left, opener) >= 0:
+        first = left[_last_word(left, opener):].strip()
+        if mid:
+            right = " ".join(right.split()[:len(first.split())])
     else:
         found = _CAPITALISED.search(left)
         first = found.group(0).strip() if found else ""
+        head, _, rest = first.partition(" ")
+        if first and opening(head) != "other":  # "Did France": the question's first word is not an option
+            first = rest.strip()
+        if mid and first[:1].isalpha():  # a name, not a number: "Were more people 10 to 19 or 20 to 29?"
+            found = _LEADING_NAME.match(right)
+            right = found.group(0).strip() if found else ""
     if not first or not right or any(len(o.split()) > MAX_OPTION_WORDS for o in (first, right)):
         return None
     if first.lower() == left.lower().strip():  # the whole question before "or": no option boundary
@@ -87,7 +129,8 @@ def _most_frequent(counts: Counter) -> tuple[str, ...]:
 @register
 class Prior(Strategy):
     name = "prior"
-    format_version = 2  # 2: two-way choices answered by the position the training choices favour
+    format_version = 3  # 2: two-way choices by the favoured position; 3: no choice in number questions, mid-
+    # question and parallel options ("in the first quarter or the second quarter")
     needs_reader = False  # the curve runner fits and runs it without building a reader
 
     def __init__(self) -> None:

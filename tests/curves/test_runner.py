@@ -215,7 +215,7 @@ def test_prior_zero_shot_and_converged_tuned_rows(write_config, tmp_path):
     for k in (0, 6):
         prior = rows[("prior", k)]
         assert (prior["learner"], prior["budget"], prior["trials"], prior["search"]) == ("none", None, [], "fixed")
-        assert prior["strategy_version"] == REGISTRY["prior"].format_version == 2 and prior["n_train"] == k
+        assert prior["strategy_version"] == REGISTRY["prior"].format_version == 3 and prior["n_train"] == k
         assert all(v["prediction"] is not None for v in prior["examples"].values())
     zero = rows[("none", 0)]
     assert zero["budget"]["stop_reason"] == "zero-shot" and zero["budget"]["steps_trained"] == 0
