@@ -21,6 +21,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                              "(default with --workers > 1), postgresql://USER@HOST:PORT/DB")
     parser.add_argument("--workers", type=int, default=1, help="worker processes on this machine")
     parser.add_argument("--run-dir", default=None, help="where results.jsonl goes (default: the config's run_dir)")
+    parser.add_argument("--fit-cache", default=None, metavar="DIR",
+                        help="reuse fits across runs and curves: a fit with the same reader, strategy, data, "
+                             "budget and seed is loaded from DIR instead of trained (see decomp/curves/fit_cache.py)")
     parser.add_argument("--supersede", action="append", default=None, metavar="STRATEGY",
                         help="move this strategy's rows of another format version to superseded.jsonl and "
                              "recompute them (repeatable)")

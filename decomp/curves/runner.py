@@ -26,6 +26,7 @@ from lightning.pytorch import Callback, Trainer, seed_everything
 from optuna.trial import TrialState
 
 from decomp.curves.config import INT_PARAMS, Cell, CurveConfig, load_config, reader_class
+from decomp.curves.fit_cache import FitCache
 from decomp.curves.predictions import predictions_path, write_predictions
 from decomp.curves.preflight import check_run_dir, check_versions
 from decomp.curves.rows import append_row, build_row, claim, done_ids, results_path
@@ -81,9 +82,14 @@ def _reader(config: CurveConfig, cell: Cell, params: dict, seed: int):
                                      strategy_options=cell.strategy.options or None, seed=seed)
 
 
-def _trainer(config: CurveConfig, max_steps: int, callbacks: list, val_every: int | None = None) -> Trainer:
+def _trainer_options(config: CurveConfig) -> dict:
     options = {"accelerator": "auto", "devices": 1, "precision": "auto", **config.trainer}
     options["precision"] = resolve_precision(options["precision"], options["accelerator"])  # auto: bf16 if native
+    return options
+
+
+def _trainer(config: CurveConfig, max_steps: int, callbacks: list, val_every: int | None = None) -> Trainer:
+    options = _trainer_options(config)
     return Trainer(max_steps=max_steps, max_epochs=-1, logger=False, enable_checkpointing=False,
                    enable_progress_bar=False, enable_model_summary=False, num_sanity_val_steps=0,
                    check_val_every_n_epoch=None if val_every else 1, val_check_interval=val_every,
@@ -107,15 +113,25 @@ def suggest(trial: optuna.Trial, space: dict) -> dict:
     return params
 
 
-def train_cell(config: CurveConfig, cell: Cell, params: dict, seed: int, validation: bool, callbacks: tuple = ()):
+def train_cell(config: CurveConfig, cell: Cell, params: dict, seed: int, validation: bool, callbacks: tuple = (),
+               cache: FitCache | None = None, run_id: str = ""):
     """Build the cell's data and reader with `params` and train under the budget: (data module, reader,
-    budget record, validation tracker or None)."""
+    budget record, validation tracker or None). With `cache`, a fit it holds is loaded instead of trained
+    (no tracker then) and a fit trained here is added to it."""
     dm = _data_module(config, cell, params["batch_size"], validation)
     reader = _reader(config, cell, params, seed)
     dm.use_training_data(reader.training_data())  # one training-data path with `decomp fit`
+    key = cache.key(reader, dm, params["batch_size"], config.budget, config.metric,
+                    str(_trainer_options(config)["precision"]), params.get("epochs")) if cache else None
+    if key and (budget := cache.load(key, reader)) is not None:
+        print(f"  fit loaded from the fit cache ({key}, trained by {budget['reused_fit']['trained_by']})",
+              file=sys.stderr)
+        return dm, reader, budget, None
     loader = dm.train_dataloader()
     budget, tracker = fit(config.budget, config.metric, functools.partial(_trainer, config), reader, loader,
                           dm.val_dataloader() if validation else None, params.get("epochs"), callbacks, echo=True)
+    if key:
+        cache.save(key, reader, budget, trained_by=run_id)
     return dm, reader, budget, tracker
 
 
@@ -193,7 +209,8 @@ def _evaluate_prior(config: CurveConfig, cell: Cell) -> Outcome:
     return Outcome(dm, strategy.describe(), records, metrics, learner="none")
 
 
-def _evaluate_reader(config: CurveConfig, cell: Cell, params: dict, seed: int) -> Outcome:
+def _evaluate_reader(config: CurveConfig, cell: Cell, params: dict, seed: int, cache: FitCache | None = None,
+                     run_id: str = "") -> Outcome:
     """Fine-tune the reader under the budget (an in-context reader gets the subset as demonstrations;
     size 0 evaluates the starting model), then test it."""
     budget = n_demo = None
@@ -206,7 +223,8 @@ def _evaluate_reader(config: CurveConfig, cell: Cell, params: dict, seed: int) -
         budget = {"kind": config.budget.kind, "min_steps": 0, "max_steps": 0, "steps_trained": 0,
                   "stop_reason": "zero-shot", "patience": None}
     else:
-        dm, reader, budget, _ = train_cell(config, cell, params, seed, validation=config.budget.kind == "converged")
+        dm, reader, budget, _ = train_cell(config, cell, params, seed, validation=config.budget.kind == "converged",
+                                           cache=cache, run_id=run_id)
     trainer = _trainer(config, -1, [])
     trainer.test(reader, dm.test_dataloader(), verbose=False)
     metrics = {k: float(v) for k, v in trainer.callback_metrics.items() if k.startswith("test_")}
@@ -222,7 +240,7 @@ def _trials(study: optuna.Study | None) -> list[dict]:
 
 
 def retrain_and_test(config: CurveConfig, cell: Cell, study: optuna.Study | None, seed: int, run_id: str,
-                     config_hash: str, run_dir: Path | None = None) -> dict:
+                     config_hash: str, run_dir: Path | None = None, cache: FitCache | None = None) -> dict:
     """Train with the best trial's setting (the fixed space when the cell is not tuned), test, build the row;
     with `run_dir`, the predictions and their traces go to its predictions file first."""
     from decomp.metrics.breakdown import per_operator
@@ -231,7 +249,7 @@ def retrain_and_test(config: CurveConfig, cell: Cell, study: optuna.Study | None
     if getattr(_strategy_class(cell), "needs_reader", True):
         params = {**{k: v for k, v in config.space.items() if not isinstance(v, list | dict)},
                   **(study.best_trial.params if study is not None else {})}
-        out = _evaluate_reader(config, cell, params, seed)
+        out = _evaluate_reader(config, cell, params, seed, cache, run_id)
     else:
         params, out = {}, _evaluate_prior(config, cell)
     if out.budget:
@@ -249,7 +267,8 @@ def retrain_and_test(config: CurveConfig, cell: Cell, study: optuna.Study | None
         n_demonstrations=out.n_demonstrations, precision=out.precision)
 
 
-def run_worker(config: CurveConfig, storage_url: str, run_dir: Path, on_row=None) -> None:
+def run_worker(config: CurveConfig, storage_url: str, run_dir: Path, on_row=None,
+               cache: FitCache | None = None) -> None:
     """Work through every cell: tune (shared with other workers), then claim and run missing rows."""
     storage = open_storage(storage_url, config)
     path, digest = results_path(run_dir), curve_hash(config)
@@ -267,7 +286,7 @@ def run_worker(config: CurveConfig, storage_url: str, run_dir: Path, on_row=None
                         continue
                     if run_id in done_ids(path):
                         continue
-                    row = retrain_and_test(config, cell, study, seed, run_id, digest, run_dir)
+                    row = retrain_and_test(config, cell, study, seed, run_id, digest, run_dir, cache)
                     if append_row(path, row) and on_row:
                         on_row(row)
         if not pending:
@@ -301,6 +320,7 @@ def run_curve(args: Namespace) -> int:
     if workers < 1:
         raise ConfigError(f"--workers must be at least 1, got {workers}")
     url = args.storage or default_storage(run_dir, workers)
+    cache = FitCache(args.fit_cache) if args.fit_cache else None  # a bad folder is refused before the run's
     check_run_dir(run_dir, url)  # before any training: an unwritable path is an error now, not after a cell
     from decomp.strategies import REGISTRY  # after the config check, as the runner's other registry reads
 
@@ -312,13 +332,13 @@ def run_curve(args: Namespace) -> int:
     check_versions(results_path(run_dir), {kind: reader_class(kind).version for kind in config.readers},
                           {s.name: REGISTRY[s.name].format_version for s in config.strategies})
     if args.worker:
-        run_worker(config, url, run_dir)
+        run_worker(config, url, run_dir, cache=cache)
         return 0
     create_studies(open_storage(url, config, workers), config)
     progress = CurveProgress(config, results_path(run_dir))
     with progress:
         if workers == 1:
-            run_worker(config, url, run_dir, on_row=lambda row: progress.refresh())
+            run_worker(config, url, run_dir, on_row=lambda row: progress.refresh(), cache=cache)
         else:
             _spawn(args, url, run_dir, workers, progress)
     progress.summary()
@@ -327,7 +347,7 @@ def run_curve(args: Namespace) -> int:
 
 def _spawn(args: Namespace, url: str, run_dir: Path, workers: int, progress) -> None:
     command = [sys.executable, "-m", "decomp.cli", "curve", "--config", str(args.config), "--storage", url,
-               "--run-dir", str(run_dir), "--worker"]
+               "--run-dir", str(run_dir), "--worker", *(["--fit-cache", args.fit_cache] if args.fit_cache else [])]
     env = {**os.environ, "OMP_NUM_THREADS": str(worker_threads(workers))}  # the cores shared out, not each all
     procs = [subprocess.Popen(command, env=env) for _ in range(workers)]
     while any(p.poll() is None for p in procs):
