@@ -19,6 +19,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import pickle
 import tempfile
 from dataclasses import asdict
 from pathlib import Path
@@ -26,7 +27,7 @@ from pathlib import Path
 import torch
 
 from decomp.data.cache import examples_fingerprint
-from decomp.errors import ConfigError
+from decomp.errors import ConfigError, DataError
 
 FORMAT = 1  # of an entry; a change makes every old key miss
 PACKAGES = ("torch", "transformers", "lightning")
@@ -63,8 +64,13 @@ class FitCache:
         weights, record = self.folder / f"{key}.pt", self.folder / f"{key}.json"
         if not (weights.exists() and record.exists()):
             return None
-        entry = json.loads(record.read_text(encoding="utf-8"))
-        reader.load_state_dict(torch.load(weights, map_location="cpu", weights_only=True))
+        try:
+            entry = json.loads(record.read_text(encoding="utf-8"))
+            reader.load_state_dict(torch.load(weights, map_location="cpu", weights_only=True))
+        except (OSError, ValueError, RuntimeError, pickle.UnpicklingError) as exc:  # a damaged or foreign entry
+            reason = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+            raise DataError(f"fit cache entry {weights}: cannot be loaded into this reader ({reason}); delete "
+                            f"{weights.name} and {record.name} to train the fit again") from None
         return {**entry["budget"], "reused_fit": {"key": key, "trained_by": entry["trained_by"]}}
 
     def save(self, key: str, reader, budget: dict, trained_by: str) -> None:

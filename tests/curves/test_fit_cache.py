@@ -7,6 +7,7 @@ from dataclasses import replace
 from pathlib import Path
 from types import SimpleNamespace
 
+import pytest
 import torch
 import yaml
 
@@ -15,6 +16,7 @@ from decomp.curves.config import load_config
 from decomp.curves.fit_cache import FitCache
 from decomp.curves.predictions import predictions_path, read_predictions
 from decomp.curves.rows import read_rows
+from decomp.errors import DataError
 
 FIXED = {"n_trials": 0, "val_fraction": 0.3, "space": {"lr": 5e-4, "batch_size": 4}}
 CONVERGED = {"min_steps": 2, "max_steps": 6, "patience": 1, "val_every": 2}
@@ -97,6 +99,10 @@ def test_loaded_weights_are_the_saved_ones(write_config, tmp_path):
                                        "reused_fit": {"key": "k1", "trained_by": "run-a"}}
     assert all(torch.equal(fresh.state_dict()[k], v) for k, v in trained.state_dict().items())
     assert sorted(p.name for p in (tmp_path / "fits").iterdir()) == ["k1.json", "k1.pt"]  # no temporary left
+    (tmp_path / "fits" / "k1.pt").write_bytes(b"not a checkpoint")
+    with pytest.raises(DataError, match=r"fit cache entry .*k1.pt: cannot be loaded into this reader .*delete k1.pt "
+                                        r"and k1.json"):
+        cache.load("k1", fresh)
 
 
 def test_an_unwritable_cache_is_refused_by_its_flag_before_the_run_starts(write_config, tmp_path, capsys):
