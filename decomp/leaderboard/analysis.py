@@ -408,7 +408,7 @@ class _Panel:
         cut = tuple(CutFit(s, k, r["fold"], r["subset_seed"], r["training_seed"], r["budget"].get("cap"),
                            r["budget"].get("best_step"), str(r["budget"].get("stop_reason")))
                     for s, k, r in fits if r["budget"].get("stop_reason") != "early_stop")
-        return {"n_fits": len(fits), "cut_fits": cut}
+        return {"n_fits": len(fits), "cut_fits": cut, "n_reused": sum("reused_fit" in r["budget"] for *_, r in fits)}
 
     def _correct_answers(self) -> tuple[CorrectAnswers, ...]:
         """Per reading strategy and size: its EM-1 answers, how many of them `prior` (paired on the same fold

@@ -303,6 +303,9 @@ def _fits_sentence(group: Group) -> str:
         return ""
     early = group.n_fits - len(group.cut_fits)
     text = f" Of the {group.n_fits} reader fits, {early} stopped early on their validation split."
+    if group.n_reused:
+        text += (f" {group.n_reused} of them were loaded from a fit cache: trained by another run with the same"
+                 " reader, training data, budget and seed (`budget.reused_fit` names it), and tested here.")
     if group.cut_fits:
         named = ", ".join(
             f"`{c.strategy}` k={fmt_size(c.k)} (fold {c.fold}, subset seed {c.subset_seed}, seed {c.training_seed};"

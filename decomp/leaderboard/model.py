@@ -171,6 +171,7 @@ class Group:
     correct_answers: tuple[CorrectAnswers, ...] = ()
     n_fits: int = 0  # reader fits under a converged budget (early stopping on the validation split)
     cut_fits: tuple[CutFit, ...] = ()  # those of them stopped by the step cap, not by early stopping
+    n_reused: int = 0  # those of them loaded from a fit cache (`budget.reused_fit`), trained by another run
 
     @property
     def title(self) -> str:

@@ -278,9 +278,13 @@ def test_fits_the_step_cap_stopped_before_patience_ran_out_are_named():
             late = row["k"] == 20 and row["training_seed"] == 1
             row["budget"] = budget("max_steps" if late else "early_stop", 360 if late else 120)
     (group,) = analyse(rows, command="t").groups
-    assert group.n_fits == 4
+    assert group.n_fits == 4 and group.n_reused == 0
     (cut,) = group.cut_fits
     assert (cut.strategy, cut.k, cut.training_seed, cut.cap, cut.best_step, cut.stop_reason) == (
         "none", 20, 1, 400, 360, "max_steps")
+    for row in rows:
+        if row["strategy"] == "none" and row["k"] == 10:
+            row["budget"]["reused_fit"] = {"key": "abc", "trained_by": "other-curve/run"}
+    assert analyse(rows, command="t").groups[0].n_reused == 2
     fixed = [dict(r, budget={"kind": "fixed", "stop_reason": "max_steps"}) for r in rows]
     assert analyse(fixed, command="t").groups[0].n_fits == 0  # a fixed budget claims no convergence

@@ -308,6 +308,9 @@ def test_the_report_names_fits_the_step_cap_stopped() -> None:
     md = render.render_markdown(replace(sample_board(), groups=(cut,)))
     assert "Of the 12 reader fits, 11 stopped early on their validation split. 1 of them reached the step cap" in md
     assert "`none` k=256 (fold 0, subset seed 1, seed 0; best round at step 320 of 400)." in md
+    assert "loaded from a fit cache" not in md
+    reused = render.render_markdown(replace(sample_board(), groups=(replace(group, n_fits=12, n_reused=4),)))
+    assert "12 stopped early on their validation split. 4 of them were loaded from a fit cache" in reused
 
 
 def test_missing_runs_are_named_by_the_seeds_other_points_have() -> None:
