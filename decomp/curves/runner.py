@@ -327,8 +327,10 @@ def run_curve(args: Namespace) -> int:
     if args.supersede:
         check_names(args.supersede, [s.name for s in config.strategies], config.name)
         moved = supersede(run_dir, {name: REGISTRY[name].format_version for name in args.supersede})
-        print(f"decomp curve: {len(moved)} row(s) of {', '.join(args.supersede)} of another version moved to "
-              f"{run_dir / SUPERSEDED}; they are recomputed", file=sys.stderr)
+        names = ", ".join(args.supersede)
+        print(f"decomp curve: {len(moved)} row(s) of {names} of another version moved to {run_dir / SUPERSEDED}; "
+              "they are recomputed" if moved else f"decomp curve: no row of {names} is of another version",
+              file=sys.stderr)
     check_versions(results_path(run_dir), {kind: reader_class(kind).version for kind in config.readers},
                           {s.name: REGISTRY[s.name].format_version for s in config.strategies})
     if args.worker:

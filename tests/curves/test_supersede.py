@@ -89,3 +89,6 @@ def test_the_curve_refuses_old_rows_and_recomputes_them_when_told(write_config, 
     assert {r["strategy_version"] for r in again.values()} == {REGISTRY["prior"].format_version}
     assert all(again[r["run_id"]]["em"] == r["em"] for r in made)  # remade by the code that made them
     assert len((run_dir / SUPERSEDED).read_text().splitlines()) == 2
+    assert main(["curve", "--config", str(config), "--run-dir", str(run_dir), "--supersede", "prior"]) == 0
+    assert "no row of prior is of another version" in capsys.readouterr().err
+    assert len((run_dir / SUPERSEDED).read_text().splitlines()) == 2
