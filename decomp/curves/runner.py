@@ -320,12 +320,13 @@ def run_curve(args: Namespace) -> int:
     if workers < 1:
         raise ConfigError(f"--workers must be at least 1, got {workers}")
     url = args.storage or default_storage(run_dir, workers)
-    cache = FitCache(args.fit_cache) if args.fit_cache else None  # a bad folder is refused before the run's
+    if args.supersede:  # bad flags are refused before the run folder is made
+        check_names(args.supersede, [s.name for s in config.strategies], config.name)
+    cache = FitCache(args.fit_cache) if args.fit_cache else None
     check_run_dir(run_dir, url)  # before any training: an unwritable path is an error now, not after a cell
     from decomp.strategies import REGISTRY  # after the config check, as the runner's other registry reads
 
     if args.supersede:
-        check_names(args.supersede, [s.name for s in config.strategies], config.name)
         moved = supersede(run_dir, {name: REGISTRY[name].format_version for name in args.supersede})
         names = ", ".join(args.supersede)
         print(f"decomp curve: {len(moved)} row(s) of {names} of another version moved to {run_dir / SUPERSEDED}; "

@@ -82,6 +82,9 @@ def test_the_curve_refuses_old_rows_and_recomputes_them_when_told(write_config, 
     assert main(["curve", "--config", str(config), "--run-dir", str(run_dir), "--supersede", "nope"]) == 2
     assert "--supersede 'nope': not a strategy of curve" in capsys.readouterr().err
     assert not (run_dir / SUPERSEDED).exists()  # refused before anything moved
+    fresh = tmp_path / "fresh"
+    assert main(["curve", "--config", str(config), "--run-dir", str(fresh), "--supersede", "nope"]) == 2
+    assert not fresh.exists()  # nor made a run folder
     assert main(["curve", "--config", str(config), "--run-dir", str(run_dir), "--supersede", "prior"]) == 0
     assert "2 row(s) of prior of another version moved" in capsys.readouterr().err
     again = {r["run_id"]: r for r in read_rows(results)[0]}
