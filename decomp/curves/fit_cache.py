@@ -17,8 +17,8 @@ an execution detail, not part of a curve's config: it changes no config hash and
 from __future__ import annotations
 
 import hashlib
+import io
 import json
-import os
 import pickle
 import tempfile
 from dataclasses import asdict
@@ -28,6 +28,7 @@ import torch
 
 from decomp.data.cache import examples_fingerprint
 from decomp.errors import ConfigError, DataError
+from decomp.io import write_atomic
 
 FORMAT = 1  # of an entry; a change makes every old key miss
 PACKAGES = ("torch", "transformers", "lightning")
@@ -76,18 +77,8 @@ class FitCache:
     def save(self, key: str, reader, budget: dict, trained_by: str) -> None:
         """Weights first, then the record that makes the entry visible: a half-written entry is never read."""
         state = {k: v.detach().cpu() for k, v in reader.state_dict().items()}
-        self._atomic(self.folder / f"{key}.pt", lambda f: torch.save(state, f))
-        text = json.dumps({"budget": budget, "trained_by": trained_by}, sort_keys=True)
-        self._atomic(self.folder / f"{key}.json", lambda f: f.write(text.encode()))
-
-    def _atomic(self, path: Path, write) -> None:
-        fd, tmp = tempfile.mkstemp(dir=self.folder, prefix=f".{path.name}.")
-        try:
-            with os.fdopen(fd, "wb") as f:
-                write(f)
-                f.flush()
-                os.fsync(f.fileno())
-            os.replace(tmp, path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+        buffer = io.BytesIO()
+        torch.save(state, buffer)
+        write_atomic(self.folder / f"{key}.pt", buffer.getvalue())
+        write_atomic(self.folder / f"{key}.json", json.dumps({"budget": budget, "trained_by": trained_by},
+                                                             sort_keys=True))
