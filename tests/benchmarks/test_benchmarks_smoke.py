@@ -76,3 +76,26 @@ def test_curve_time_compares_old_and_new_code():
     assert c["wall_speedup"] == 2.5 and c["train_speedup"] == 1.5 and c["eval_speedup"] == 2.5
     assert c["em_diff"] == 0.5 and c["f1_diff"] == -1.0 and c["row_em_diffs"] == [0.5, 0.5]
     assert c["same_work"] and c["rows_compared"] == 2
+
+
+def test_cpu_ceiling_counts_the_step_and_compares_it_with_the_matrix_rate(tmp_path):
+    from benchmarks import cpu_ceiling
+    from decomp.readers.models import tiny_bert_config
+
+    out = tmp_path / "ceiling.json"
+    b, n = 2, 32
+    result = cpu_ceiling.main(["--model", "tiny-bert", "--batch-size", str(b), "--length", str(n), "--rounds", "2",
+                               "--steps", "1", "--square", "64", "--bf16", "--threads", "1", "--out", str(out)])
+    assert json.loads(out.read_text()) == json.loads(json.dumps(result))
+    # The step's work, by hand: per layer 4 d x d and 2 d x ff products per token plus attention's two batched
+    # products; the start/end (2), tagging (3) and span-count (2, first token only) heads; backward twice forward.
+    c = tiny_bert_config(vocab_size=100)
+    d, ff, layers, t = c.hidden_size, c.intermediate_size, c.num_hidden_layers, b * n
+    forward = layers * (2 * t * (4 * d * d + 2 * d * ff) + 4 * b * n * n * d) + 2 * t * d * (2 + 3) + 2 * b * d * 2
+    assert result["step_gflop"] == round(3 * forward / 1e9, 3)
+    for r in result["rounds"]:
+        assert _positive(r["step_s"]) and set(r["gemm_gflops"]) == {"fp32", "bf16"}
+        assert r["best_fp32_gemm_gflops"] == max(r["gemm_gflops"]["fp32"].values())
+        assert r["ceiling"] == pytest.approx(r["best_fp32_gemm_gflops"] / r["step_gflops"], rel=0.01)
+        assert f"{b * n}x{d}x{ff}" in r["gemm_gflops"]["fp32"]  # the encoder's own shapes are timed
+    assert _positive(result["bf16_over_fp32_gemm"]) and result["settings"]["threads"] == 1
