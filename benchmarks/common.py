@@ -12,7 +12,8 @@ import resource
 import statistics
 import time
 import warnings
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 
 import torch
@@ -32,6 +33,17 @@ def quiet() -> None:
     transformers.utils.logging.disable_progress_bar()
     noise = "does not have many workers|treespec|TF32|Tensor Cores|val_dataloader|pin_memory"
     warnings.filterwarnings("ignore", message=f".*({noise}).*")
+
+
+@contextmanager
+def torch_threads(n: int | None) -> Iterator[None]:
+    """Run with `n` torch CPU threads (None: as they are), then restore them (tests call benchmarks in-process)."""
+    threads = torch.get_num_threads()
+    torch.set_num_threads(n or threads)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(threads)
 
 
 def on_cuda() -> bool:

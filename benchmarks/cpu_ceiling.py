@@ -26,7 +26,7 @@ from collections.abc import Sequence
 
 import torch
 
-from benchmarks.common import Clock, default_out, environment, median, quiet, write_json
+from benchmarks.common import Clock, default_out, environment, median, quiet, torch_threads, write_json
 
 
 def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
@@ -113,12 +113,8 @@ def gemm_rate(m: int, k: int, n: int, dtype: torch.dtype, min_seconds: float = 0
 def main(argv: Sequence[str] | None = None) -> dict:
     args = parse_args(argv)
     quiet()
-    threads = torch.get_num_threads()
-    torch.set_num_threads(args.threads or threads)
-    try:
+    with torch_threads(args.threads):
         return _run(args, argv)
-    finally:
-        torch.set_num_threads(threads)
 
 
 def _run(args: argparse.Namespace, argv: Sequence[str] | None) -> dict:

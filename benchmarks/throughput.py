@@ -37,6 +37,7 @@ from benchmarks.common import (
     quiet,
     ratio,
     reset_gpu_peak,
+    torch_threads,
     write_json,
 )
 from decomp.data.datasets import DATASETS
@@ -272,12 +273,8 @@ def _alternate(runs: dict, rounds: int, warm_up: bool) -> tuple[dict[str, list],
 def main(argv: Sequence[str] | None = None) -> dict:
     args = parse_args(argv)
     quiet()
-    threads = torch.get_num_threads()
-    torch.set_num_threads(args.threads or threads)
-    try:
+    with torch_threads(args.threads):
         return _run(args, argv)
-    finally:
-        torch.set_num_threads(threads)
 
 
 def _run(args: argparse.Namespace, argv: Sequence[str] | None) -> dict:
