@@ -36,7 +36,7 @@ def _traces(args: argparse.Namespace) -> int:
 
     seeds = tuple(int(s) for s in args.subset_seed) if args.subset_seed else None
     baselines = tuple(args.baseline) if args.baseline else ("prior", "none")
-    selection = select(args.rows, args.strategy, args.k, args.which, baselines, seeds, args.operator)
+    selection = select(args.rows, args.strategy, args.k, args.which, baselines, seeds, args.operator, args.where)
     try:
         print(selection_json(selection) if args.json else format_selection(selection, args.limit))
         sys.stdout.flush()
@@ -57,6 +57,9 @@ def add_trace_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--subset-seed", action="append", default=None, help="only these subset seeds (repeatable)")
     parser.add_argument("--operator", default=None,
                         help="only questions whose gold decomposition has a step of this operator (aggregate: counts)")
+    parser.add_argument("--where", action="store_true",
+                        help="where each answer stands in the question's paragraphs: supporting, distractors, both "
+                             "or neither (HotpotQA; reads the dataset)")
     parser.add_argument("--limit", type=int, default=20, help="questions printed in full (the summary counts all)")
     parser.add_argument("--json", action="store_true", help="every selected question as JSON")
     parser.set_defaults(run=_traces)

@@ -8,7 +8,10 @@ and gold answers, the strategy's answer and every step of its trace (from the ru
 baseline's run with the same fold, size and subset seed). A summary says how many of the selected answers the
 first baseline also gets right, which answers are most frequent (a constant answer shows up at once), what kind
 they are (a number, one of the two options a question names, another span) and how much F1 the answers
-without an exact match earn (a reader that finds the right entity but cuts its span).
+without an exact match earn (a reader that finds the right entity but cuts its span). With `where` (HotpotQA),
+each answer is looked up in the question's paragraphs as the run saw them: found in supporting paragraphs
+only, in distractors only, in both, or in neither (a generated or executed answer, or spans joined): a reader
+that answers from distractors as often as they make up the context has not found the supporting ones.
 """
 
 from __future__ import annotations
@@ -21,11 +24,14 @@ from pathlib import Path
 
 from decomp.curves.predictions import predictions_path, read_predictions
 from decomp.curves.rows import read_rows, results_path
+from decomp.data.dataset_hotpotqa import supporting_titles
+from decomp.data.schema import Example
 from decomp.errors import ConfigError
 from decomp.strategies.prior import choice
 
 WHICH = ("correct", "wrong", "gained", "lost", "all")
 KINDS = ("number", "two-way choice", "span")
+SOURCES = ("supporting only", "distractors only", "both", "neither")
 _NUMBER = re.compile(r"[-+]?\d[\d,]*(?:\.\d+)?")
 
 
@@ -36,6 +42,18 @@ def answer_kind(question: str | None, prediction: str) -> str:
     if question and not question.lower().startswith(("how many", "how much")) and choice(question):
         return "two-way choice"
     return "number" if _NUMBER.fullmatch(prediction.strip()) else "span"
+
+
+def answer_source(example: Example, prediction: str) -> tuple[str, list[str]]:
+    """Where the answer stands, as written, in the question's paragraphs: one of `SOURCES`, and the titles of
+    the paragraphs that hold it."""
+    supporting, text = supporting_titles(example), prediction.strip()
+    titles = [p.title for p in example.context if text and text in p.text]
+    in_supporting = any(t in supporting for t in titles)
+    in_distractors = any(t not in supporting for t in titles)
+    source = {(True, False): SOURCES[0], (False, True): SOURCES[1], (True, True): SOURCES[2],
+              (False, False): SOURCES[3]}[in_supporting, in_distractors]
+    return source, titles
 
 
 @dataclass
@@ -59,6 +77,8 @@ class TraceView:
     gold: list[list[str]] | None = None
     steps: list[dict] = field(default_factory=list)
     kind: str = ""  # answer_kind of the question and the strategy's answer
+    source: str | None = None  # answer_source, with `where`
+    source_titles: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -72,6 +92,7 @@ class Selection:
     views: list[TraceView]  # every selected question (the printout shows the first `limit`)
     missing_traces: list[str]  # runs without a predictions file
     operator: str | None = None  # only questions whose decomposition uses this operator
+    supporting_share: float | None = None  # with `where`: supporting paragraphs / all, over the selected questions
 
     def summary(self) -> list[str]:
         n = len(self.views)
@@ -97,6 +118,11 @@ class Selection:
         if partial:
             lines.append(f"  F1 without an exact match: {sum(v.answer.f1 for v in partial):.1f} questions' worth, "
                          f"from {len(partial)} answers")
+        if self.supporting_share is not None:
+            found = Counter(v.source for v in self.views)
+            lines.append("  found in: " + ", ".join(f"{s} {found[s]}" for s in SOURCES)
+                         + f" (supporting paragraphs are {100 * self.supporting_share:.0f}% of these questions' "
+                           "paragraphs)")
         return lines
 
 
@@ -110,10 +136,11 @@ def _rows_file(path: Path) -> Path:
 
 def select(rows_file: str | Path, strategy: str, k: str, which: str = "correct",
            baselines: tuple[str, ...] = ("prior", "none"), subset_seeds: tuple[int, ...] | None = None,
-           operator: str | None = None) -> Selection:
+           operator: str | None = None, where: bool = False) -> Selection:
     """The selected questions of `strategy`'s runs at size `k` (a number or `all`) in `rows_file` (a
     results.jsonl, or the run folder holding it); with `operator`, only questions whose gold decomposition
-    has a step of that operator (e.g. `aggregate`: the count questions)."""
+    has a step of that operator (e.g. `aggregate`: the count questions); with `where`, where each answer
+    stands in the question's paragraphs (the dataset is read from the data folder)."""
     if which not in WHICH:
         raise ConfigError(f"--which must be one of {', '.join(WHICH)}, got {which!r}")
     path = _rows_file(Path(rows_file))
@@ -131,6 +158,7 @@ def select(rows_file: str | Path, strategy: str, k: str, which: str = "correct",
         have = sorted({f"{r['strategy']}@{r['k']}" for r in rows})
         cut = f" ({skipped} cut-short line(s) skipped)" if skipped else ""
         raise ConfigError(f"{path}: no row of strategy {strategy!r} at k={k}; it has {', '.join(have) or 'none'}{cut}")
+    examples = _paragraphs(path, mine) if where else None
     baselines = tuple(b for b in baselines if b != strategy)
     if which in ("gained", "lost") and not baselines:
         raise ConfigError(f"--which {which} compares with the first --baseline; give one")
@@ -164,12 +192,37 @@ def select(rows_file: str | Path, strategy: str, k: str, which: str = "correct",
             if not keep:
                 continue
             trace = traces.get(example_id, {})
-            views.append(TraceView(row["run_id"], example_id, list(scores.get("operators") or []),
-                                   Answer(strategy, scores["prediction"], scores["em"], scores["f1"]), others,
-                                   trace.get("question"), trace.get("gold"), list(trace.get("trace") or []),
-                                   answer_kind(trace.get("question"), scores["prediction"])))
+            view = TraceView(row["run_id"], example_id, list(scores.get("operators") or []),
+                             Answer(strategy, scores["prediction"], scores["em"], scores["f1"]), others,
+                             trace.get("question"), trace.get("gold"), list(trace.get("trace") or []),
+                             answer_kind(trace.get("question"), scores["prediction"]))
+            if examples is not None:
+                if example_id not in examples:
+                    raise ConfigError(f"{path}: run {row['run_id']} answers {example_id}, which the dataset "
+                                      f"{row['dataset']!r} does not have")
+                view.source, view.source_titles = answer_source(examples[example_id], scores["prediction"])
+            views.append(view)
+    share = None
+    if examples is not None and views:
+        chosen = [examples[v.example_id] for v in views]
+        share = (sum(len(supporting_titles(e) & {p.title for p in e.context}) for e in chosen)
+                 / sum(len(e.context) for e in chosen))
     return Selection(strategy, str(k), which, list(baselines), [r["run_id"] for r in mine], n_questions,
-                     views, missing, operator)
+                     views, missing, operator, share)
+
+
+def _paragraphs(path: Path, rows: list[dict]) -> dict[str, Example]:
+    """The questions of the rows' dataset with their paragraphs as the runs saw them (`context`), by id."""
+    from decomp.data.datasets import get_dataset
+
+    settings = {(r["dataset"], r.get("context") or None) for r in rows}
+    if len(settings) > 1:
+        raise ConfigError(f"{path}: --where needs one dataset and context; the runs have {sorted(settings, key=str)}")
+    (name, context), = settings
+    examples = {e.id: e for e in get_dataset(name, context=context).pool()}
+    if not any(supporting_titles(e) for e in examples.values()):
+        raise ConfigError(f"--where: the questions of {name!r} name no supporting paragraphs (HotpotQA's do)")
+    return examples
 
 
 def format_selection(selection: Selection, limit: int = 20) -> str:
@@ -186,6 +239,9 @@ def format_selection(selection: Selection, limit: int = 20) -> str:
             lines.append("  gold: " + " | ".join(", ".join(g) for g in view.gold))
         a = view.answer
         lines.append(f"  {a.strategy}: {a.prediction!r}  (EM {a.em:.0f}, F1 {a.f1:.2f})")
+        if view.source is not None:
+            lines.append(f"    found in: {view.source}" + (f" ({'; '.join(view.source_titles)})"
+                                                            if view.source_titles else ""))
         for step in view.steps:
             operator = f"[{step['operator']}] " if step.get("operator") else ""
             lines.append(f"    step {step.get('step')} {operator}{step.get('question', '')} -> "

@@ -136,3 +136,37 @@ def test_bad_choices_are_clear_errors(run_dir: Path, capsys) -> None:
                  "--baseline", "prior"]) == 0
     out = capsys.readouterr().out
     assert out.startswith("none at k=16: ") and "prior is right on" in out and "none is right" not in out
+
+
+def test_an_answer_is_found_in_supporting_paragraphs_distractors_both_or_neither() -> None:
+    from decomp.curves.traces import answer_source
+    from decomp.data.schema import Answer as Gold
+    from decomp.data.schema import Example, Paragraph
+
+    example = Example(id="q", source="hotpotqa", question="Who directed Dark Tower?", answers=(Gold(spans=("Ron",)),),
+                      context=(Paragraph("Dark Tower (film)", "Dark Tower is a film directed by Ron Howard."),
+                               Paragraph("Rugrats", "Rugrats is a cartoon. Ron Howard did not make it."),
+                               Paragraph("Ron Howard", "Ron Howard is a director from Oklahoma.")),
+                      supporting_facts=(("Dark Tower (film)", 0), ("Ron Howard", 0)))
+    assert answer_source(example, "Oklahoma") == ("supporting only", ["Ron Howard"])
+    assert answer_source(example, " cartoon") == ("distractors only", ["Rugrats"])
+    assert answer_source(example, "Ron Howard") == ("both", ["Dark Tower (film)", "Rugrats", "Ron Howard"])
+    assert answer_source(example, "yes") == ("neither", []) and answer_source(example, "") == ("neither", [])
+
+
+def test_where_reads_the_paragraphs_each_run_saw(data_dir: Path, tmp_path: Path) -> None:
+    # The committed HotpotQA curve ran with `context: gold` (supporting paragraphs only): no answer can stand in a
+    # distractor, and every paragraph is a supporting one.
+    hotpotqa = ROWS.parents[1] / "hotpotqa-cpu" / "results.jsonl"
+    selection = select(hotpotqa, "none", "all", "all", subset_seeds=(0,), where=True)
+    found = {v.source for v in selection.views}
+    assert selection.supporting_share == 1.0 and found <= {"supporting only", "neither"}
+    assert "supporting only" in found
+    assert all(v.source_titles for v in selection.views if v.source == "supporting only")
+    counts = {s: sum(v.source == s for v in selection.views) for s in ("supporting only", "neither")}
+    line = (f"  found in: supporting only {counts['supporting only']}, distractors only 0, both 0, neither "
+            f"{counts['neither']} (supporting paragraphs are 100% of these questions' paragraphs)")
+    assert line in selection.summary()
+    assert "    found in: supporting only (" in format_selection(selection, limit=62)
+    with pytest.raises(ConfigError, match="the questions of 'drop' name no supporting paragraphs"):
+        select(ROWS, "none", "all", where=True)
