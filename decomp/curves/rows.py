@@ -101,6 +101,7 @@ def _run_time(value: object) -> str | None:
 OPTIONAL: dict[str, Callable[[object], str | None]] = {
     "hardware": _text, "supervision": _text, "predicted_file": _text, "context": _text, "precision": _text,
     "hparams": _mapping, "run_time_s": _run_time, "n_train": _count, "n_eval_passages": _count,
+    "n_distractors": _count,
     "budget": _budget, "trials": _trials, "search": _one_of(SEARCHES), "eval_sample": _eval_sample,
     "learner": _one_of(LEARNERS), "n_demonstrations": _count, "executor_answers": _answer_counts,
     "strategy_version": lambda v: None if isinstance(v, str | int) and not isinstance(v, bool)
@@ -208,9 +209,18 @@ def build_row(*, run_id: str, config, cell, seed: int, trials: list[dict], best:
         "data_hash": {"train": data["train_hash"], "eval": data["eval_hash"]}, "versions": package_versions(),
         "hardware": hardware(),
     }
+    if data.get("n_distractors"):  # `context: gold` plus distractors: part of what was measured
+        row["n_distractors"] = data["n_distractors"]
     row = json.loads(json.dumps(row, sort_keys=True, default=str))  # exactly what a reader will see
     check_row(row, file=RESULTS, line=None)
     return row
+
+
+def context_setting(row: dict) -> str:
+    """HotpotQA's context setting as the row records it ("" for none): `gold` with added distractors names
+    how many, so that runs with different contexts are never one panel."""
+    context, n = row.get("context") or "", row.get("n_distractors")
+    return f"{context} + {n} distractors" if context and n else context
 
 
 def results_path(run_dir: str | Path) -> Path:

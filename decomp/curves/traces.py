@@ -215,11 +215,11 @@ def _paragraphs(path: Path, rows: list[dict]) -> dict[str, Example]:
     """The questions of the rows' dataset with their paragraphs as the runs saw them (`context`), by id."""
     from decomp.data.datasets import get_dataset
 
-    settings = {(r["dataset"], r.get("context") or None) for r in rows}
+    settings = {(r["dataset"], r.get("context") or None, r.get("n_distractors") or None) for r in rows}
     if len(settings) > 1:
         raise ConfigError(f"{path}: --where needs one dataset and context; the runs have {sorted(settings, key=str)}")
-    (name, context), = settings
-    examples = {e.id: e for e in get_dataset(name, context=context).pool()}
+    (name, context, n_distractors), = settings
+    examples = {e.id: e for e in get_dataset(name, context=context, n_distractors=n_distractors).pool()}
     if not any(supporting_titles(e) for e in examples.values()):
         raise ConfigError(f"--where: the questions of {name!r} name no supporting paragraphs (HotpotQA's do)")
     return examples

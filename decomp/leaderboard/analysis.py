@@ -31,6 +31,7 @@ from pathlib import PurePath
 
 import numpy as np
 
+from decomp.curves.rows import context_setting
 from decomp.errors import DataError
 from decomp.leaderboard.bootstrap import Draws, Scores, interval, over_units, r4, unit_means
 from decomp.leaderboard.model import (
@@ -129,7 +130,7 @@ def _panels(rows: list[dict]) -> dict[PanelKey, list[dict]]:
     grouped: dict[PanelKey, list[dict]] = defaultdict(list)
 
     def setting(row: dict) -> tuple[str, str, str, str]:
-        return row["dataset"], row.get("context") or "", decomposition_source(row), budget_kind(row)
+        return row["dataset"], context_setting(row), decomposition_source(row), budget_kind(row)
 
     for row in rows:
         if not readerless(row):

@@ -48,13 +48,13 @@ def test_row_contract_fields_are_checked_and_optional_for_older_rows():
                trials=[{"number": 0, "state": "COMPLETE", "params": {"lr": 1e-4}, "value": 50.0},
                        {"number": 1, "state": "PRUNED", "params": {"lr": 1e-3}, "value": None}],
                search="random", eval_sample={"seed": 0, "n_passages": 2, "n_questions": 2, "method": "m"},
-               n_eval_passages=2, context="distractor", learner="finetune", n_demonstrations=None,
+               n_eval_passages=2, context="gold", n_distractors=2, learner="finetune", n_demonstrations=None,
                executor_answers={"1": 3, "2": 1}, precision="32-true", strategy_version=1)
     full["examples"]["q1"].update(prediction="Bears", passage="p1")
     check_row(full)
     for field, bad in [("budget", {"kind": "forever"}), ("trials", [{"number": 0}]), ("search", "grid"),
                        ("eval_sample", {"seed": 0}), ("learner", "osmosis"), ("executor_answers", {"1": -1}),
-                       ("n_eval_passages", -1)]:
+                       ("n_eval_passages", -1), ("n_distractors", -1)]:
         with pytest.raises(DataError) as err:
             check_row({**full, field: bad})
         assert err.value.field == field

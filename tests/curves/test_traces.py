@@ -170,3 +170,23 @@ def test_where_reads_the_paragraphs_each_run_saw(data_dir: Path, tmp_path: Path)
     assert "    found in: supporting only (" in format_selection(selection, limit=62)
     with pytest.raises(ConfigError, match="the questions of 'drop' name no supporting paragraphs"):
         select(ROWS, "none", "all", where=True)
+
+
+@pytest.mark.slow
+def test_a_gold_context_with_distractors_is_recorded_and_where_reads_it(data_dir: Path, tmp_path: Path) -> None:
+    import yaml
+
+    from tests.curves.conftest import tiny_config
+
+    config = tmp_path / "curve.yaml"
+    config.write_text(yaml.safe_dump(tiny_config(
+        name="gold-plus-one", dataset="hotpotqa", strategies=["prior"], sizes=[8], training_seeds=[0],
+        data={"protocol": "gold", "n_folds": 5, "context": "gold", "n_distractors": 1, "eval_limit": 12},
+        folds=[0])))
+    run_dir = tmp_path / "run"
+    assert main(["curve", "--config", str(config), "--run-dir", str(run_dir)]) == 0
+    (row,) = [json.loads(line) for line in (run_dir / "results.jsonl").read_text().splitlines()]
+    assert (row["context"], row["n_distractors"]) == ("gold", 1)
+    selection = select(run_dir, "prior", "8", "all", where=True)
+    # Two supporting paragraphs and one distractor per question, as the run saw them.
+    assert selection.supporting_share == pytest.approx(2 / 3) and len(selection.views) == row["n_eval"]

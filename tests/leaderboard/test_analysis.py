@@ -258,6 +258,11 @@ def test_budget_context_and_learner_name_the_panel():
     titles = [g.title for g in analyse(fixed + converged, command="t").groups]
     assert titles == ["hotpotqa (gold context) / extractive reader / gold decompositions",
                       "hotpotqa (gold context) / extractive reader / gold decompositions, fixed budget"]
+    # Gold paragraphs plus distractors is another context: its own panel, named with the count.
+    plus = [dict(r, run_id=f"d-{r['run_id']}", n_distractors=2) for r in converged]
+    titles = [g.title for g in analyse(converged + plus, command="t").groups]
+    assert sorted(titles) == ["hotpotqa (gold + 2 distractors context) / extractive reader / gold decompositions",
+                              "hotpotqa (gold context) / extractive reader / gold decompositions"]
     tuned = curve({"none": {0: BASE, 10: BASE}}, reader="causal", learner="finetune")
     shown = [dict(r, run_id=f"icl-{r['run_id']}", learner="in-context", n_demonstrations=r["k"] // 2) for r in tuned]
     groups = analyse(tuned + shown, command="t").groups
