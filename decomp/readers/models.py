@@ -59,7 +59,11 @@ def resolve(spec: str) -> str:
 
 
 def load_tokenizer(spec: str) -> PreTrainedTokenizerBase:
-    tokenizer = AutoTokenizer.from_pretrained(resolve(spec))
+    try:
+        tokenizer = AutoTokenizer.from_pretrained(resolve(spec))
+    except (OSError, ValueError) as exc:  # the first read of a model: an unknown name or an empty folder
+        raise ConfigError(f"model {spec!r}: not {MINILM!r}, {TINY_BERT!r}, {TINY_T5!r}, a model folder, or a hub "
+                          f"model this machine can reach ({str(exc).splitlines()[0]})") from exc
     if not tokenizer.is_fast:
         raise ConfigError(f"model {spec!r}: readers need a fast tokenizer (offset mappings)")
     return tokenizer

@@ -29,6 +29,15 @@ def test_minilm_alias_is_the_offline_folder(tokenizer):
     assert tokenizer.is_fast and len(tokenizer) == 30522
 
 
+def test_an_unknown_model_is_a_config_error_naming_it(tmp_path, monkeypatch):
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")  # as on a machine without the hub: no network wait
+    with pytest.raises(ConfigError, match=r"model 'no-such/model-xyz': not 'minilm', 'tiny-bert', 'tiny-t5', a "
+                                          r"model folder, or a hub model this machine can reach \("):
+        load_tokenizer("no-such/model-xyz")
+    with pytest.raises(ConfigError, match=f"model '{tmp_path}'"):  # a folder without a model
+        load_tokenizer(str(tmp_path))
+
+
 def test_tiny_extractive_model_and_attention_dropout_override(tokenizer):
     model = load_extractive("tiny-bert", tokenizer)
     assert model.config.hidden_size == 32 and model.config.num_hidden_layers == 2
