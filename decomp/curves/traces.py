@@ -45,10 +45,11 @@ def answer_kind(question: str | None, prediction: str) -> str:
 
 
 def answer_source(example: Example, prediction: str) -> tuple[str, list[str]]:
-    """Where the answer stands, as written, in the question's paragraphs: one of `SOURCES`, and the titles of
-    the paragraphs that hold it."""
+    """Where the answer stands, as written and as whole words, in the question's paragraphs: one of `SOURCES`,
+    and the titles of the paragraphs that hold it ("no" is not found in "Ignacio")."""
     supporting, text = supporting_titles(example), prediction.strip()
-    titles = [p.title for p in example.context if text and text in p.text]
+    words = re.compile(rf"(?<!\w){re.escape(text)}(?!\w)")
+    titles = [p.title for p in example.context if text and words.search(p.text)]
     in_supporting = any(t in supporting for t in titles)
     in_distractors = any(t not in supporting for t in titles)
     source = {(True, False): SOURCES[0], (False, True): SOURCES[1], (True, True): SOURCES[2],

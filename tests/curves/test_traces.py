@@ -152,6 +152,8 @@ def test_an_answer_is_found_in_supporting_paragraphs_distractors_both_or_neither
     assert answer_source(example, " cartoon") == ("distractors only", ["Rugrats"])
     assert answer_source(example, "Ron Howard") == ("both", ["Dark Tower (film)", "Rugrats", "Ron Howard"])
     assert answer_source(example, "yes") == ("neither", []) and answer_source(example, "") == ("neither", [])
+    assert answer_source(example, "no") == ("neither", [])  # not inside "not" or "cartoon": whole words only
+    assert answer_source(example, "Oklahoma.") == ("supporting only", ["Ron Howard"])  # ends in punctuation
 
 
 def test_where_reads_the_paragraphs_each_run_saw(data_dir: Path, tmp_path: Path) -> None:
