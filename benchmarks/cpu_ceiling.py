@@ -22,6 +22,7 @@ emulated, so this shows what bf16 autocast would cost or save there).
 from __future__ import annotations
 
 import argparse
+import sys
 from collections.abc import Sequence
 
 import torch
@@ -133,7 +134,7 @@ def _run(args: argparse.Namespace, argv: Sequence[str] | None) -> dict:
         rounds.append({"step_s": round(step_s, 4), "step_gflops": round(step_gflops, 2), "gemm_gflops": gemm,
                        "best_fp32_gemm_gflops": best, "ceiling": round(best / step_gflops, 3)})
     result = {
-        **environment("cpu_ceiling", argv if argv is not None else []),
+        "benchmark": "cpu_ceiling", **environment("cpu_ceiling", sys.argv[1:] if argv is None else argv),
         "settings": {"model": args.model, "batch_size": args.batch_size, "length": args.length, "steps": args.steps,
                      "rounds": args.rounds, "threads": torch.get_num_threads()},
         "step_gflop": round(flops / 1e9, 3),
