@@ -30,16 +30,27 @@ import torch
 from benchmarks.common import Clock, default_out, environment, median, quiet, torch_threads, write_json
 
 
+def positive(text: str) -> int:
+    """An argparse type: a whole number of at least 1 (a count of windows, tokens, steps or rounds)."""
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a whole number of at least 1, got {text!r}")
+    return value
+
+
 def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     p = argparse.ArgumentParser(description=(__doc__ or "").split("\n\n")[0])
     p.add_argument("--model", default="minilm", help="minilm (the curves' reader) or tiny-bert (smoke tests)")
-    p.add_argument("--batch-size", type=int, default=16)
-    p.add_argument("--length", type=int, default=256, help="tokens per window (the CPU curves' max_length)")
-    p.add_argument("--steps", type=int, default=3, help="timed training steps per round (after one warm-up)")
-    p.add_argument("--rounds", type=int, default=3)
-    p.add_argument("--square", type=int, default=1024, help="side of the square product also timed")
+    p.add_argument("--batch-size", type=positive, default=16)
+    p.add_argument("--length", type=positive, default=256, help="tokens per window (the CPU curves' max_length)")
+    p.add_argument("--steps", type=positive, default=3, help="timed training steps per round (after one warm-up)")
+    p.add_argument("--rounds", type=positive, default=3)
+    p.add_argument("--square", type=positive, default=1024, help="side of the square product also timed")
     p.add_argument("--bf16", action="store_true", help="also time the products in bf16")
-    p.add_argument("--threads", type=int, default=None, help="torch CPU threads (default: torch's)")
+    p.add_argument("--threads", type=positive, default=None, help="torch CPU threads (default: torch's)")
     p.add_argument("--out", default=None, help="JSON path (default: benchmarks/results/cpu-ceiling-<device>.json)")
     return p.parse_args(argv)
 

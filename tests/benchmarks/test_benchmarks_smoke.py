@@ -99,3 +99,12 @@ def test_cpu_ceiling_counts_the_step_and_compares_it_with_the_matrix_rate(tmp_pa
         assert r["ceiling"] == pytest.approx(r["best_fp32_gemm_gflops"] / r["step_gflops"], rel=0.01)
         assert f"{b * n}x{d}x{ff}" in r["gemm_gflops"]["fp32"]  # the encoder's own shapes are timed
     assert _positive(result["bf16_over_fp32_gemm"]) and result["settings"]["threads"] == 1
+
+
+@pytest.mark.parametrize("flag", ["--batch-size", "--length", "--steps", "--rounds", "--square", "--threads"])
+def test_cpu_ceiling_refuses_a_count_below_one_by_its_flag(flag, capsys):
+    from benchmarks import cpu_ceiling
+
+    with pytest.raises(SystemExit):
+        cpu_ceiling.parse_args([flag, "0"])
+    assert f"argument {flag}: expected a whole number of at least 1, got '0'" in capsys.readouterr().err
