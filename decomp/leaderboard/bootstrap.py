@@ -1,5 +1,5 @@
 """The hierarchical bootstrap behind every interval of the leaderboard: over runs, evaluation passages and the
-questions within them.
+questions within them, with folds as strata.
 
 A "unit" is one (fold, subset seed, training seed) combination; each unit has one row per strategy and size.
 Questions that share a passage are not independent (a reader that misreads a passage misses all of its
@@ -7,20 +7,29 @@ questions), so examples are resampled as a two-stage cluster bootstrap: passages
 questions of each drawn passage with replacement among themselves. Rows without a passage group (older
 rows) make each question its own passage, which is the plain example-level bootstrap.
 
-One `Draws` holds a whole bootstrap's randomness, drawn once from `np.random.default_rng(seed)` in this
-order: `unit_u`, uniforms of shape (n_boot, n_units); then, per fold in ascending order, `passage_u` of
-shape (n_boot, P) and `question_u` of shape (n_boot, P, L), P the fold's passages and L its largest
-passage's question count. A sorted list of n units is resampled in replicate b as the indices
-floor(unit_u[b, :n] * n). The examples of a fold, or of one kind within it, are resampled through the P'
-passages they come from (numbered in sorted order of passage id): slot j of replicate b draws passage
-p = floor(passage_u[b, j] * P') and then its n_p questions (those of the kind, in sorted id order) as
-floor(question_u[b, j, :n_p] * n_p). So every strategy and size with the same units and examples gets the
-same resample in a replicate, and differences computed within a replicate are paired.
+Folds hold disjoint questions and each has its own seeds, so they are strata: units and passages are
+resampled within each fold, never across, and a pooled estimate is the mean of the folds' estimates
+weighted by their evaluation questions (fixed, not resampled). With one fold the pooled estimate is that
+fold's, exactly as an unstratified bootstrap gives it.
+
+One `Draws` holds a whole bootstrap's randomness, drawn once from `np.random.default_rng(seed)` in this order:
+`unit_u`, uniforms of shape (n_boot, U), U the units of all folds; then, per fold in ascending order,
+`passage_u` of shape (n_boot, P) and `question_u` of shape (n_boot, P, L), P the fold's passages and L its
+largest passage's question count. The columns of `unit_u` are split into one block per fold, in ascending
+order, as wide as the fold's units (one block of U when the units are given as a count). A sorted list of n
+units of one fold is resampled in replicate b as floor(block[b, :n] * n). The examples of a fold, or of one
+kind within it, are resampled through the P' passages they come from (numbered in sorted order of passage id):
+slot j of replicate b draws passage p = floor(passage_u[b, j] * P') and then its n_p questions (those of the
+kind, in sorted id order) as floor(question_u[b, j, :n_p] * n_p). So every strategy and size with the same
+units and examples gets the same resample in a replicate, and differences computed within a replicate are
+paired.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from statistics import NormalDist
 
 import numpy as np
 
@@ -52,22 +61,36 @@ class Draws:
     passage_u: dict[int, np.ndarray]
     question_u: dict[int, np.ndarray]
     _counts: dict = field(default_factory=dict)
+    unit_blocks: dict[int, tuple[int, int]] = field(default_factory=dict)  # fold -> (first column, width)
 
     @classmethod
-    def make(cls, n_units: int, passages: dict[int, np.ndarray], n_boot: int, seed: int) -> Draws:
-        """`passages`: fold -> passage number of each example position (`np.arange(n)`: one per question)."""
+    def make(cls, units: int | Mapping[int, int], passages: dict[int, np.ndarray], n_boot: int, seed: int,
+             ) -> Draws:
+        """`units`: fold -> its number of units, or a count (one block every fold shares); `passages`: fold ->
+        passage number of each example position (`np.arange(n)`: one per question)."""
+        widths = dict(sorted(units.items())) if isinstance(units, Mapping) else {}
+        blocks, start = {}, 0
+        for fold, width in widths.items():
+            blocks[fold], start = (start, width), start + width
         rng = np.random.default_rng(seed)
-        unit_u = rng.random((n_boot, n_units))
+        unit_u = rng.random((n_boot, start if widths else units))
         passage_u, question_u = {}, {}
         for fold in sorted(passages):
             sizes = np.bincount(passages[fold]) if len(passages[fold]) else np.zeros(0, dtype=np.int64)
             passage_u[fold] = rng.random((n_boot, len(sizes)))
             question_u[fold] = rng.random((n_boot, len(sizes), int(sizes.max(initial=0))))
-        return cls(n_boot, unit_u, {f: np.asarray(p) for f, p in passages.items()}, passage_u, question_u)
+        return cls(n_boot, unit_u, {f: np.asarray(p) for f, p in passages.items()}, passage_u, question_u,
+                   unit_blocks=blocks)
 
-    def unit_indices(self, n: int) -> np.ndarray:
-        """(n_boot, n) indices resampling a sorted list of n units."""
-        return (self.unit_u[:, :n] * n).astype(np.int64)
+    def unit_indices(self, folds: Sequence) -> np.ndarray:
+        """(n_boot, n) indices resampling a sorted list of n units, whose folds are `folds`, within each fold."""
+        idx = np.zeros((self.n_boot, len(folds)), dtype=np.int64)
+        for fold, at in _strata(folds).items():
+            start, width = self.unit_blocks.get(fold, (0, self.unit_u.shape[1]))
+            if len(at) > width:
+                raise ValueError(f"{len(at)} units of fold {fold} but draws for {width}")
+            idx[:, at] = at[(self.unit_u[:, start:start + len(at)] * len(at)).astype(np.int64)]
+        return idx
 
     def example_counts(self, fold: int, positions: np.ndarray) -> np.ndarray:
         """(n_boot, len(positions)): how often each of these examples of `fold` is drawn in each replicate,
@@ -115,16 +138,53 @@ def unit_means(draws: Draws, runs: list[Scores], strata: dict[int, np.ndarray] |
     return point, reps
 
 
-def over_units(draws: Draws, point: np.ndarray, reps: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Mean over a sorted list of units: point (2,) and per replicate (n_boot, 2), resampling the units."""
-    idx = draws.unit_indices(point.shape[0])
-    picked = np.take_along_axis(reps, idx[:, :, None], axis=1)  # (B, n, 2)
+def over_units(draws: Draws, point: np.ndarray, reps: np.ndarray, folds: Sequence | None = None,
+               weights: Mapping[int, float] | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Mean over a sorted list of units (`folds`: each unit's fold; None: one fold): point (2,) and per
+    replicate (n_boot, 2), resampling the units within each fold. Folds pool as strata, weighted by
+    `weights` (fold -> its evaluation questions; default: each fold's questions in `draws`)."""
+    folds = [0] * point.shape[0] if folds is None else list(folds)
+    picked = np.take_along_axis(reps, draws.unit_indices(folds)[:, :, None], axis=1)  # (B, n, 2)
+    strata = _strata(folds)
+    if len(strata) == 1:  # a single stratum is its own pooled estimate (no weighting to round differently)
+        return point.mean(axis=0), _nan_mean(picked)
+    sizes = weights if weights is not None else {f: len(p) for f, p in draws.passages.items()}
+    w = np.array([float(sizes[f]) for f in strata])
+    means = np.stack([point[at].mean(axis=0) for at in strata.values()])  # (F, 2)
+    fold_reps = np.stack([_nan_mean(picked[:, at]) for at in strata.values()], axis=1)  # (B, F, 2)
+    have = ~np.isnan(fold_reps)
+    with np.errstate(invalid="ignore"):  # a replicate with no examples in any fold stays NaN
+        rep = (np.where(have, fold_reps, 0) * w[:, None]).sum(axis=1) / (have * w[:, None]).sum(axis=1)
+    return w @ means / w.sum(), rep
+
+
+def _nan_mean(picked: np.ndarray) -> np.ndarray:
+    """Mean over axis 1, leaving out NaN (a resampled run that drew none of its examples)."""
     have = ~np.isnan(picked)
     if have.all():
-        return point.mean(axis=0), picked.mean(axis=1)
+        return picked.mean(axis=1)
     with np.errstate(invalid="ignore"):
-        rep = np.where(have, picked, 0).sum(axis=1) / have.sum(axis=1)
-    return point.mean(axis=0), rep
+        return np.where(have, picked, 0).sum(axis=1) / have.sum(axis=1)
+
+
+def _strata(folds: Sequence) -> dict:
+    """fold -> positions of its units in `folds`, folds in ascending order."""
+    found: dict = {}
+    for i, fold in enumerate(folds):
+        found.setdefault(fold, []).append(i)
+    return {f: np.array(found[f]) for f in sorted(found)}
+
+
+# 80% power at the 5% two-sided level: a true difference this many standard errors from 0 puts the
+# interval clear of 0 in 80% of studies.
+MDE_Z = NormalDist().inv_cdf(0.975) + NormalDist().inv_cdf(0.80)
+
+
+def detectable(reps: np.ndarray, scale: float = 100.0) -> float:
+    """The minimum detectable effect of a difference: MDE_Z x its bootstrap standard error (the standard
+    deviation of its replicates, NaN left out), x `scale`, rounded like `interval`."""
+    reps = reps[~np.isnan(reps)]
+    return r4(MDE_Z * reps.std(ddof=1) * scale) if reps.size > 1 else 0.0
 
 
 def interval(point: float, reps: np.ndarray, scale: float = 100.0) -> Interval:

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from decomp.leaderboard.analysis import analyse
-from decomp.leaderboard.bootstrap import Draws, Scores, interval, over_units, unit_means
+from decomp.leaderboard.bootstrap import MDE_Z, Draws, Scores, detectable, interval, over_units, unit_means
 from tests.leaderboard.test_rows import make_row
 
 
@@ -22,9 +22,44 @@ def test_example_counts_resample_each_stratum_among_itself():
 
 def test_the_same_units_get_the_same_resample():
     draws = Draws.make(5, {0: np.arange(4)}, n_boot=30, seed=2)
-    a, b = draws.unit_indices(5), draws.unit_indices(5)
+    a, b = draws.unit_indices([0] * 5), draws.unit_indices([0] * 5)
     assert np.array_equal(a, b) and a.min() >= 0 and a.max() <= 4
-    assert draws.unit_indices(2).max() <= 1
+    assert draws.unit_indices([0] * 2).max() <= 1
+
+
+def test_units_are_resampled_within_their_fold():
+    """Folds are strata: a replicate keeps each fold's number of units, drawn from that fold's own block of
+    uniforms; one fold given as a count or as {fold: count} draws the same."""
+    draws = Draws.make({0: 3, 2: 2}, {0: np.arange(4), 2: np.arange(3)}, n_boot=400, seed=3)
+    folds = [0, 0, 0, 2, 2]
+    idx = draws.unit_indices(folds)
+    assert set(np.unique(idx[:, :3])) == {0, 1, 2} and set(np.unique(idx[:, 3:])) == {3, 4}
+    assert np.array_equal(idx[:, 3:], 3 + (draws.unit_u[:, 3:5] * 2).astype(int))  # fold 2's block: columns 3-4
+    assert np.array_equal(draws.unit_indices([2, 2]), idx[:, 3:] - 3)  # a cell of fold 2 alone: the same draws
+    alone = Draws.make({0: 3}, {0: np.arange(4)}, n_boot=50, seed=3)
+    count = Draws.make(3, {0: np.arange(4)}, n_boot=50, seed=3)
+    assert np.array_equal(alone.unit_indices([0] * 3), count.unit_indices([0] * 3))
+    assert np.array_equal(alone.example_counts(0, np.arange(4)), count.example_counts(0, np.arange(4)))
+
+
+def test_folds_pool_weighted_by_their_questions():
+    """Fold 0 (4 questions, all right) and fold 1 (12 questions, none right): the pooled mean is 4/16 in every
+    replicate, since each fold keeps its weight; the unstratified mean of unit means would say 1/2."""
+    draws = Draws.make({0: 2, 1: 2}, {0: np.arange(4), 1: np.arange(12)}, n_boot=200, seed=0)
+    runs = [Scores(0, np.ones((2, 4)), np.ones(4, dtype=bool))] * 2 + [Scores(1, np.zeros((2, 12)),
+                                                                            np.ones(12, dtype=bool))] * 2
+    point, reps = unit_means(draws, runs)
+    mean, rep = over_units(draws, point, reps, [r.fold for r in runs])
+    assert mean.tolist() == [0.25, 0.25] and np.allclose(rep, 0.25)
+    assert over_units(draws, point, reps, [r.fold for r in runs], weights={0: 1, 1: 1})[0].tolist() == [0.5, 0.5]
+
+
+def test_the_detectable_effect_is_2_8_standard_errors():
+    reps = np.random.default_rng(0).normal(0.02, 0.01, 5000)
+    assert MDE_Z == pytest.approx(1.959964 + 0.841621, abs=1e-5)
+    assert detectable(reps) == pytest.approx(2.8016 * reps.std(ddof=1) * 100, abs=1e-4)
+    assert detectable(np.append(reps, np.nan)) == detectable(reps)  # NaN replicates left out, as in `interval`
+    assert detectable(np.array([0.1])) == 0.0
 
 
 def test_matches_a_direct_computation_of_the_documented_resampling():
