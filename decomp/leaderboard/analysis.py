@@ -11,9 +11,12 @@ baseline, `learner: none`) join every panel of their dataset, context and decomp
 is one (fold, subset seed, training seed); rows of the same unit and size are paired across strategies,
 and per-example scores pair by example id. A score is the mean over units of the mean over the run's
 evaluation examples, as a percentage. Its interval is a hierarchical percentile bootstrap (2.5 and 97.5
-percentiles): each replicate resamples the units with replacement and, within each fold, the evaluation
-passages and then the questions within each drawn passage with replacement; the same resample serves
-every strategy and size in that replicate (decomp.leaderboard.bootstrap), so differences are paired.
+percentiles): folds are strata, and each replicate resamples, within each fold, the units with replacement,
+the evaluation passages and then the questions within each drawn passage with replacement; the same resample
+serves every strategy and size in that replicate (decomp.leaderboard.bootstrap), so differences are paired.
+A score pooled over folds weights each fold by its evaluation questions; a panel of several folds also
+keeps each fold's own points and differences (`FoldTable`). Every difference states its minimum detectable
+effect (80% power at the 5% level) from the standard error of its replicates.
 
 The crossover is defined in CROSSOVER_DEFINITION (the report prints it). Breakdowns resample the passages
 and questions of one kind among themselves, per fold. Gold-vs-predicted differences pair runs of the same
@@ -33,7 +36,7 @@ import numpy as np
 
 from decomp.curves.rows import context_setting
 from decomp.errors import DataError
-from decomp.leaderboard.bootstrap import Draws, Scores, interval, over_units, r4, unit_means
+from decomp.leaderboard.bootstrap import Draws, Scores, detectable, interval, over_units, r4, unit_means
 from decomp.leaderboard.model import (
     Best,
     Breakdown,
@@ -43,6 +46,7 @@ from decomp.leaderboard.model import (
     CurvePoint,
     CutFit,
     Difference,
+    FoldTable,
     Group,
     Interval,
     Leaderboard,
@@ -204,6 +208,14 @@ class _Estimate:
     def intervals(self) -> tuple[Interval, Interval]:
         return interval(self.point[0], self.reps[:, 0]), interval(self.point[1], self.reps[:, 1])
 
+    def detectable(self) -> dict[str, float]:
+        return {"mde_em": detectable(self.reps[:, 0]), "mde_f1": detectable(self.reps[:, 1])}
+
+
+def _folds(units) -> list:
+    """The fold of each unit (or row) of a list: the strata `over_units` resamples within."""
+    return [u[0] if isinstance(u, tuple) else u["fold"] for u in units]
+
 
 class _Panel:
     """One group's rows, their bootstrap draws and the records built from them."""
@@ -225,44 +237,60 @@ class _Panel:
         self.layout = _layout(rows)
         self.scores = self.layout.scores
         units = {_unit(r) for r in rows}
-        self.draws = Draws.make(len(units), self.layout.passages, n_boot, seed)
+        self.folds = tuple(sorted(set(_folds(units))))
+        self.draws = Draws.make(Counter(_folds(units)), self.layout.passages, n_boot, seed)
+        run_ids = [r["run_id"] for r in self.rows]
+        self.unit_point, self.unit_reps = unit_means(self.draws, [self.scores[x] for x in run_ids])
+        self.where = {x: i for i, x in enumerate(run_ids)}
         self.estimates = self._estimates()
-        points = self._points()
+        points = self._points(self.estimates)
         differences, diff_reps = self._differences()
         dataset, context, reader, decompositions, budget = key
+        n_folds = {r.get("n_folds") for r in rows}
         self.group = Group(
             dataset=dataset, reader=reader, decompositions=decompositions, sizes=self.sizes,
             strategies=self.strategies, points=points, differences=differences,
             crossovers=self._crossovers(differences, diff_reps), best=self._best(), breakdowns=self._breakdowns(),
             context=context or None, fixed_budget=budget == "fixed", passages_recorded=self.layout.recorded,
-            count_answers=self._count_answers(), correct_answers=self._correct_answers(), **self._fits())
+            count_answers=self._count_answers(), correct_answers=self._correct_answers(), **self._fits(),
+            folds=self.folds, n_folds=n_folds.pop() if len(n_folds) == 1 else None,
+            fold_tables=self._fold_tables())
 
-    def ordered_cells(self):
+    def ordered_cells(self, fold: int | None = None):
+        """(strategy, k, the cell's rows in unit order), restricted to one fold's rows when `fold` is given."""
         for s in self.strategies:
             for k in self.sizes:
-                if (s, k) in self.cells:
-                    yield s, k, [self.cells[(s, k)][u] for u in sorted(self.cells[(s, k)])]
+                units = [u for u in sorted(self.cells.get((s, k), {})) if fold is None or u[0] == fold]
+                if units:
+                    yield s, k, [self.cells[(s, k)][u] for u in units]
 
-    def _estimates(self) -> dict[tuple[str, Size], _Estimate]:
-        run_ids = [r["run_id"] for r in self.rows]
-        self.unit_point, self.unit_reps = unit_means(self.draws, [self.scores[x] for x in run_ids])
-        self.where = {x: i for i, x in enumerate(run_ids)}
+    def _estimates(self, fold: int | None = None) -> dict[tuple[str, Size], _Estimate]:
         found = {}
-        for s, k, cell in self.ordered_cells():
+        for s, k, cell in self.ordered_cells(fold):
             idx = [self.where[r["run_id"]] for r in cell]
-            found[(s, k)] = _Estimate(*over_units(self.draws, self.unit_point[idx], self.unit_reps[:, idx]))
+            found[(s, k)] = _Estimate(*over_units(self.draws, self.unit_point[idx], self.unit_reps[:, idx],
+                                                  _folds(cell)))
         return found
+
+    def _fold_tables(self) -> tuple[FoldTable, ...]:
+        """Each fold's own points and differences, from the same replicates' draws of that fold (a panel of
+        one fold has none: its pooled table is the fold's)."""
+        if len(self.folds) < 2:
+            return ()
+        return tuple(FoldTable(f, self._points(self._estimates(f), f), self._differences(f)[0])
+                     for f in self.folds)
 
     def _n_passages(self, row: dict) -> int:
         got = self.scores[row["run_id"]]
         return len(np.unique(self.layout.passages[got.fold][got.mask]))
 
-    def _points(self) -> tuple[CurvePoint, ...]:
+    def _points(self, estimates: dict[tuple[str, Size], _Estimate], fold: int | None = None,
+                ) -> tuple[CurvePoint, ...]:
         points = []
-        for s, k, cell in self.ordered_cells():
+        for s, k, cell in self.ordered_cells(fold):
             n_train = [r["n_train"] for r in cell if r.get("n_train") is not None]
             demos = [r["n_demonstrations"] for r in cell if r.get("n_demonstrations") is not None]
-            em, f1 = self.estimates[(s, k)].intervals()
+            em, f1 = estimates[(s, k)].intervals()
             points.append(CurvePoint(
                 strategy=s, k=k, n_train=r4(np.mean(n_train)) if n_train else float(k if k != "all" else 0),
                 n_seeds=len(cell), n_eval=int(round(float(np.mean([r["n_eval"] for r in cell])))), em=em, f1=f1,
@@ -271,32 +299,38 @@ class _Panel:
                 n_demonstrations=r4(np.mean(demos)) if demos else None, units=tuple(sorted(map(_unit, cell)))))
         return tuple(points)
 
-    def paired(self, a: str, b: str, k: Size) -> tuple[int, _Estimate] | None:
-        """a - b at size k over the units both have, pairing examples by id; None when nothing pairs."""
+    def paired(self, a: str, b: str, k: Size, fold: int | None = None) -> tuple[int, _Estimate] | None:
+        """a - b at size k over the units both have (of one fold when given), pairing examples by id; None
+        when nothing pairs."""
         cell_a, cell_b = self.cells.get((a, k), {}), self.cells.get((b, k), {})
-        pairs = [(cell_a[u]["run_id"], cell_b[u]["run_id"]) for u in sorted(set(cell_a) & set(cell_b))]
+        units = [u for u in sorted(set(cell_a) & set(cell_b)) if fold is None or u[0] == fold]
+        pairs = [(cell_a[u]["run_id"], cell_b[u]["run_id"]) for u in units]
         if all(np.array_equal(self.scores[x].mask, self.scores[y].mask) for x, y in pairs):
             # same examples: the difference of the runs' means is the mean of their per-example differences
             ia, ib = [self.where[x] for x, _ in pairs], [self.where[y] for _, y in pairs]
             point, reps = self.unit_point[ia] - self.unit_point[ib], self.unit_reps[:, ia] - self.unit_reps[:, ib]
         else:
             runs = [self.scores[x].minus(self.scores[y]) for x, y in pairs]
-            pairs = [p for p, r in zip(pairs, runs, strict=True) if r.mask.any()]
+            keep = [r.mask.any() for r in runs]
+            pairs = [p for p, kept in zip(pairs, keep, strict=True) if kept]
+            units = [u for u, kept in zip(units, keep, strict=True) if kept]
             point, reps = unit_means(self.draws, [r for r in runs if r.mask.any()])
         if not pairs:
             return None
-        return len(pairs), _Estimate(*over_units(self.draws, point, reps))
+        return len(pairs), _Estimate(*over_units(self.draws, point, reps, _folds(units)))
 
-    def _differences(self) -> tuple[tuple[Difference, ...], dict[tuple[str, Size], np.ndarray]]:
-        """Every strategy against `none` and against `prior`; the replicates against `none` feed the crossover."""
+    def _differences(self, fold: int | None = None,
+                     ) -> tuple[tuple[Difference, ...], dict[tuple[str, Size], np.ndarray]]:
+        """Every strategy against `none` and against `prior` (of one fold when given), with their detectable
+        effects; the replicates against `none` feed the crossover."""
         found, reps = [], {}
         for baseline, skip in ((BASELINE, BASELINES), (PRIOR, (PRIOR,))):  # `none` over `prior` shows up once
             for s in self.strategies:
                 for k in self.sizes:
-                    got = self.paired(s, baseline, k) if s not in skip else None
+                    got = self.paired(s, baseline, k, fold) if s not in skip else None
                     if got is not None:
                         n, est = got
-                        found.append(Difference(s, k, n, *est.intervals(), baseline=baseline))
+                        found.append(Difference(s, k, n, *est.intervals(), baseline=baseline, **est.detectable()))
                         if baseline == BASELINE:
                             reps[(s, k)] = est.reps
         return tuple(found), reps
@@ -350,13 +384,15 @@ class _Panel:
             point, reps = unit_means(self.draws, [self.scores[x] for x in run_ids], strata)
             # runs that scored at least one example of this kind
             at = {x: i for i, x in enumerate(run_ids) if not np.isnan(point[i, 0])}
+            weights = {f: len(pos) for f, pos in strata.items()}  # folds weigh by their questions of this kind
             for s, k, cell in self.ordered_cells():
-                mine = [r["run_id"] for r in cell if r["run_id"] in at]
+                mine = [r for r in cell if r["run_id"] in at]
                 if not mine:
                     continue
-                idx = [at[x] for x in mine]
-                em, f1 = _Estimate(*over_units(self.draws, point[idx], reps[:, idx])).intervals()
-                found.append(Breakdown(kind, value, s, k, self._covered(mine, strata), em, f1))
+                idx = [at[r["run_id"]] for r in mine]
+                em, f1 = _Estimate(*over_units(self.draws, point[idx], reps[:, idx], _folds(mine),
+                                               weights)).intervals()
+                found.append(Breakdown(kind, value, s, k, self._covered([r["run_id"] for r in mine], strata), em, f1))
         return tuple(found)
 
     def _covered(self, run_ids: list[str], strata: dict[int, np.ndarray]) -> int:
@@ -445,7 +481,7 @@ def _compare_sources(gold: _Panel, predicted: _Panel, n_boot: int, seed: int) ->
     rows = gold.rows + predicted.rows
     layout = _layout(rows)
     scores = layout.scores
-    n_units = len({_unit(r) for r in rows})
+    n_units = Counter(_folds({_unit(r) for r in rows}))
     draws = Draws.make(n_units, layout.passages, n_boot, seed)
     found = []
     for s in strategy_order([*gold.strategies, *predicted.strategies]):
@@ -457,7 +493,7 @@ def _compare_sources(gold: _Panel, predicted: _Panel, n_boot: int, seed: int) ->
                      for u in sorted(set(cell_g) & set(cell_p))]
             pairs = [p for p in pairs if p.mask.any()]
             if pairs:
-                diff = _Estimate(*over_units(draws, *unit_means(draws, pairs)))
+                diff = _side(draws, pairs)
             else:
                 g = _side(draws, [scores[cell_g[u]["run_id"]] for u in sorted(cell_g)])
                 p = _side(Draws.make(n_units, layout.passages, n_boot, seed + 1),
@@ -470,7 +506,8 @@ def _compare_sources(gold: _Panel, predicted: _Panel, n_boot: int, seed: int) ->
 
 
 def _side(draws: Draws, runs: list[Scores]) -> _Estimate:
-    return _Estimate(*over_units(draws, *unit_means(draws, runs)))
+    """The pooled mean of runs listed in unit order (each run's fold its stratum)."""
+    return _Estimate(*over_units(draws, *unit_means(draws, runs), [r.fold for r in runs]))
 
 
 def _provenance(rows: list[dict], command: str, n_boot: int, seed: int) -> Provenance:

@@ -52,7 +52,8 @@ class CurvePoint:
 @dataclass(frozen=True)
 class Difference:
     """strategy minus `baseline` (`none` or `prior`) at one size, paired on the same runs' subsets/seeds and
-    evaluation examples."""
+    evaluation examples. `mde_em`/`mde_f1`: the smallest true difference (points) it detects with 80% power at
+    the 5% two-sided level, 2.80 bootstrap standard errors (decomp.leaderboard.bootstrap.detectable)."""
 
     strategy: str
     k: Size
@@ -60,6 +61,21 @@ class Difference:
     em: Interval
     f1: Interval
     baseline: str = "none"
+    mde_em: float = 0.0
+    mde_f1: float = 0.0
+
+    def mde(self, metric: str) -> float:
+        return self.mde_em if metric == "em" else self.mde_f1
+
+
+@dataclass(frozen=True)
+class FoldTable:
+    """One fold's own curve points and differences (its units and questions only), for a panel that pools
+    several folds."""
+
+    fold: int
+    points: tuple[CurvePoint, ...]
+    differences: tuple[Difference, ...]
 
 
 @dataclass(frozen=True)
@@ -172,6 +188,9 @@ class Group:
     n_fits: int = 0  # reader fits under a converged budget (early stopping on the validation split)
     cut_fits: tuple[CutFit, ...] = ()  # those of them stopped by the step cap, not by early stopping
     n_reused: int = 0  # those of them loaded from a fit cache (`budget.reused_fit`), trained by another run
+    folds: tuple[int, ...] = ()  # the folds its rows hold, pooled as strata
+    n_folds: int | None = None  # the protocol's folds (rows' `n_folds`), None when the rows do not say
+    fold_tables: tuple[FoldTable, ...] = ()  # each fold on its own, when the panel pools several
 
     @property
     def title(self) -> str:

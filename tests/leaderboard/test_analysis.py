@@ -293,3 +293,50 @@ def test_fits_the_step_cap_stopped_before_patience_ran_out_are_named():
     assert analyse(rows, command="t").groups[0].n_reused == 2
     fixed = [dict(r, budget={"kind": "fixed", "stop_reason": "max_steps"}) for r in rows]
     assert analyse(fixed, command="t").groups[0].n_fits == 0  # a fixed budget claims no convergence
+
+
+def _two_folds(lagging: bool = False) -> list[dict]:
+    """Fold 0: 20 questions, `none` 50% and `explicit-hybrid` 70% right; fold 1: 60 questions, both 20%. Two
+    subset seeds per fold (fold 1 only seed 0 when `lagging`); `n_folds` 5 as the gold protocol."""
+    rows = []
+    plan = ((0, 20, {"none": 0.5, "explicit-hybrid": 0.7}), (1, 60, {"none": 0.2, "explicit-hybrid": 0.2}))
+    for fold, n, rates in plan:
+        ids = [f"f{fold}q{i:02d}" for i in range(n)]
+        meta = {x: {"passage": f"f{fold}p{i // 4}"} for i, x in enumerate(ids)}
+        for s, rate in rates.items():
+            for seed in range(1 if lagging and fold == 1 else 2):
+                scores = {x: float((i + 3 * seed) % 10 < 10 * rate) for i, x in enumerate(ids)}
+                rows.append(make_row(f"{s}-{fold}-{seed}", scores, strategy=s, k=16, fold=fold, subset_seed=seed,
+                                     meta=meta, n_folds=5))
+    return rows
+
+
+def test_folds_pool_as_strata_weighted_by_questions_and_keep_their_own_tables():
+    group = analyse(_two_folds(), command="t", n_boot=300).groups[0]
+    assert (group.folds, group.n_folds) == ((0, 1), 5)
+    none, hybrid = one(group.points, strategy="none"), one(group.points, strategy="explicit-hybrid")
+    # questions weigh alike across folds: (20 x 50 + 60 x 20) / 80, not the mean of the folds' 50 and 20
+    assert (none.em.mean, hybrid.em.mean, none.n_seeds) == (27.5, 32.5, 4)
+    diff = one(group.differences, strategy="explicit-hybrid", baseline="none")
+    assert diff.em.mean == 5.0 and 0 <= diff.em.lo < 5.0 < diff.em.hi and diff.mde_em > 0  # never below: paired
+    tables = {t.fold: t for t in group.fold_tables}
+    assert set(tables) == {0, 1}
+    assert one(tables[0].points, strategy="none").em.mean == 50.0
+    assert one(tables[1].points, strategy="explicit-hybrid").n_seeds == 2
+    assert one(tables[0].differences, strategy="explicit-hybrid").em.mean == 20.0
+    # fold 1's strategies answer alike on every question: no difference, and none it could miss
+    assert one(tables[1].differences, strategy="explicit-hybrid").em == ZERO
+    assert one(tables[1].differences, strategy="explicit-hybrid").mde_em == 0.0
+    # fold 1 adds 60 questions without a difference: the pooled difference is a quarter of fold 0's, its MDE too
+    fold0 = one(tables[0].differences, strategy="explicit-hybrid")
+    assert diff.mde_em == pytest.approx(fold0.mde_em / 4, rel=0.25)
+
+
+def test_a_one_fold_panel_has_no_separate_fold_table_and_its_figures_are_the_folds():
+    rows = [r for r in _two_folds() if r["fold"] == 0]
+    group = analyse(rows, command="t", n_boot=300).groups[0]
+    assert group.fold_tables == () and group.folds == (0,)
+    pooled = analyse(_two_folds(), command="t", n_boot=300).groups[0]
+    own = {t.fold: t for t in pooled.fold_tables}[0]
+    assert [p.em.mean for p in own.points] == [p.em.mean for p in group.points]
+
