@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from decomp.leaderboard.analysis import CROSSOVER_DEFINITION
-from decomp.leaderboard.model import Crossover, CurvePoint, Group, Interval, Leaderboard, Size, size_key
+from decomp.leaderboard.model import Crossover, CurvePoint, Difference, Group, Interval, Leaderboard, Size, size_key
 
 METRIC_NAMES = {"em": "EM", "f1": "F1"}
 FEW_SEEDS = 5  # points backed by fewer runs get a warning: their interval over seeds rests on few units
@@ -42,9 +42,12 @@ _UNIT_NAMES = ("fold", "subset seed", "seed")
 
 def missing_cells(group: Group) -> list[str]:
     """(strategy, k) cells of the panel's grid that have no run yet, as `strategy@k`, then the points that lack
-    runs the panel's other points have, as `strategy@k (subset seed 2)` naming what varies."""
+    runs of the panel's grid of units, as `strategy@k (fold 1, subset seed 2)` naming what varies. The grid is
+    every fold the panel holds crossed with every (subset seed, training seed) it holds: a fold that lags
+    behind the others is named too."""
     have = {(p.strategy, p.k): p for p in group.points}
-    units = sorted({u for p in group.points for u in p.units})
+    seen = {u for p in group.points for u in p.units}
+    units = sorted({(f, *seeds) for f in {u[0] for u in seen} for seeds in {u[1:] for u in seen}})
     varying = [i for i in range(3) if len({u[i] for u in units}) > 1]
     found = []
     for k in group.sizes:
@@ -85,6 +88,21 @@ def crossover_sentence(crossover: Crossover, sizes: tuple[Size, ...]) -> str:
     return f"{crossover.strategy} stops helping significantly ({metric}) from k={crossover.k}; {reaches}"
 
 
+def no_difference(differences: Iterable[Difference], metric: str) -> str:
+    """What the differences whose interval covers 0 can still say: "no difference larger than X EM", X the
+    largest of their minimum detectable effects (so it holds at each), at the sizes named when there are
+    several. "" when every interval excludes 0."""
+    covering = _by_size(d for d in differences if getattr(d, metric).lo <= 0 <= getattr(d, metric).hi)
+    if not covering:
+        return ""
+    largest = max(d.mde(metric) for d in covering)
+    text = f"no difference larger than {largest:.1f} {METRIC_NAMES.get(metric, metric)}"
+    if len(covering) == 1:
+        return f"{text} (its minimum detectable effect at 80% power, 5% level)"
+    return (f"{text} at k={', '.join(fmt_size(d.k) for d in covering)} (the largest of their minimum detectable "
+            "effects at 80% power, 5% level)")
+
+
 def prior_clause(group: Group, strategy: str, metric: str, k: Size | None) -> str:
     """What `strategy` scores over `prior` (reads nothing) at size k, said with its interval: a gain over
     `none` that the answer prior explains is not reading. "" when the group has no such pair."""
@@ -95,15 +113,20 @@ def prior_clause(group: Group, strategy: str, metric: str, k: Size | None) -> st
     score = getattr(diff, metric)
     name = METRIC_NAMES.get(metric, metric)
     verdict = ("significantly above it" if score.lo > 0 else "significantly below it" if score.hi < 0
-               else "not significantly different: no gain over the answer prior is shown")
+               else f"not significantly different: {no_difference([diff], metric)}; no gain over the answer "
+                    "prior is shown")
     return f"; against `prior` (reads nothing) at k={fmt_size(k)}: {fmt_interval(score, signed=True)} {name}, {verdict}"
 
 
 def headline(group: Group, crossover: Crossover) -> str:
-    """The crossover sentence with the strategy's standing against `prior` at the largest compared size."""
+    """The crossover sentence, what the sizes without a significant difference to `none` can still rule out,
+    and the strategy's standing against `prior` at the largest compared size."""
     sizes = compared_sizes(group, crossover.strategy)
     largest = max(sizes, key=size_key) if sizes else None
-    return crossover_sentence(crossover, sizes) + prior_clause(group, crossover.strategy, crossover.metric, largest)
+    against_none = no_difference((d for d in group.differences
+                                  if d.baseline == "none" and d.strategy == crossover.strategy), crossover.metric)
+    return (crossover_sentence(crossover, sizes) + (f"; against `none`, {against_none}" if against_none else "")
+            + prior_clause(group, crossover.strategy, crossover.metric, largest))
 
 
 def reading_headline(group: Group) -> str | None:
@@ -199,16 +222,19 @@ def _curve_table(group: Group, metric: str) -> Table:
 
 
 def _difference_table(group: Group, baseline: str) -> Table:
+    """Per size, each strategy's EM and F1 difference with its interval, then its minimum detectable effects."""
     mine = [d for d in group.differences if d.baseline == baseline]
     strategies = tuple(s for s in group.strategies if any(d.strategy == s for d in mine))
     cells = {(d.strategy, d.k): d for d in mine}
-    headers = ("k",) + tuple(f"{s} {METRIC_NAMES[m]}" for s in strategies for m in METRIC_NAMES)
+    headers = ("k",) + tuple(name for s in strategies
+                             for name in (*(f"{s} {METRIC_NAMES[m]}" for m in METRIC_NAMES), f"{s} MDE EM / F1"))
     rows = []
     for k in sorted({d.k for d in mine}, key=size_key):
         row = [fmt_size(k)]
         for strategy in strategies:
             diff = cells.get((strategy, k))
             row += [fmt_interval(getattr(diff, m), signed=True) if diff else "" for m in METRIC_NAMES]
+            row.append(f"{diff.mde_em:.1f} / {diff.mde_f1:.1f}" if diff else "")
         rows.append(tuple(row))
     return Table(headers, tuple(rows))
 
@@ -281,7 +307,10 @@ def _data_sentence(group: Group) -> str:
     """What each point rests on: seeds, evaluation questions and the passages they come from."""
     text = ("Every number below is a mean with its 95% bootstrap interval `[lo, hi]`, resampling seeds, "
             "evaluation passages and the questions within them; the tables give each point's evaluation "
-            "questions beside the passages they come from. Run ids per point: `curves.csv`.")
+            "questions beside the passages they come from. Run ids per point: `curves.csv`. Each paired "
+            "difference states its minimum detectable effect (MDE): the true difference that its interval would "
+            "exclude 0 for in 80% of studies like this one (5% two-sided level), 2.80 bootstrap standard errors.")
+    text += _folds_sentence(group)
     if not group.passages_recorded:
         text += (" These rows do not record every question's passage: such questions count as their own "
                  "passage, which makes the intervals too narrow where questions share a passage.")
@@ -294,6 +323,22 @@ def _data_sentence(group: Group) -> str:
         text += (f" Runs missing against the grid of this panel's other points ({len(missing)}): "
                  f"{', '.join(missing)}.")
     return text + _fits_sentence(group)
+
+
+def _folds_sentence(group: Group) -> str:
+    """Which folds the panel pools, and which of the protocol's folds have no rows yet."""
+    folds = ", ".join(map(str, group.folds))
+    text = ""
+    if len(group.folds) > 1:
+        text = (f" Folds {folds} pool as strata: seeds and passages are resampled within each fold, and each fold "
+                "weighs by its evaluation questions; each fold's own tables are at the end of this panel and in "
+                "`fold_curves.csv` and `fold_differences.csv`.")
+    absent = [f for f in range(group.n_folds or 0) if f not in group.folds]
+    if absent:
+        held = f"fold{'s' if len(group.folds) > 1 else ''} {folds}"
+        text += (f" The rows hold {held} of the protocol's {group.n_folds} folds; no rows yet for fold"
+                 f"{'s' if len(absent) > 1 else ''} {', '.join(map(str, absent))}.")
+    return text
 
 
 def _fits_sentence(group: Group) -> str:
@@ -359,6 +404,12 @@ def _group_blocks(group: Group) -> list[Block]:
                    Para('Summed over each point\'s runs. A count step over a single span answers "1": a high '
                         'share of "1" means the count path is answering a prior, not counting.'),
                    _count_answers_table(group)]
+    for table in group.fold_tables:  # the same tables over one fold's runs and questions
+        mine = replace(group, points=table.points, differences=table.differences)
+        blocks += [Heading(3, f"Fold {table.fold} on its own: EM"), _curve_table(mine, "em")]
+        if any(d.baseline == "none" for d in table.differences):
+            blocks += [Heading(3, f"Fold {table.fold} on its own: difference to `none`"),
+                       _difference_table(mine, "none")]
     return blocks
 
 

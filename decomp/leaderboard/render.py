@@ -18,7 +18,7 @@ from pathlib import Path
 from decomp.io import write_atomic
 from decomp.leaderboard.blocks import CROSSOVER_DEFINITION, crossover_sentence, slug
 from decomp.leaderboard.markup import render_html, render_markdown
-from decomp.leaderboard.model import Group, Interval, Leaderboard
+from decomp.leaderboard.model import CurvePoint, Difference, Group, Interval, Leaderboard
 
 __all__ = ["CROSSOVER_DEFINITION", "crossover_sentence", "render_csvs", "render_files", "render_html",
            "render_json", "render_markdown", "render_plots", "write_report"]
@@ -57,6 +57,18 @@ def _iv_header(name: str) -> tuple[str, str, str]:
 
 
 _GROUP = ("dataset", "context", "reader", "decompositions", "budget")
+_POINT = ("strategy", "k", "n_train", "n_seeds", "n_eval", "n_passages", "n_demonstrations") + _iv_header("em") \
+    + _iv_header("f1") + ("run_ids",)
+_DIFFERENCE = ("strategy", "baseline", "k", "n_pairs") + _iv_header("em") + _iv_header("f1") + ("mde_em", "mde_f1")
+
+
+def _point(p: CurvePoint) -> tuple:
+    return (p.strategy, p.k, p.n_train, p.n_seeds, p.n_eval, p.n_passages, p.n_demonstrations) + _iv(p.em) \
+        + _iv(p.f1) + (" ".join(p.run_ids),)
+
+
+def _difference(d: Difference) -> tuple:
+    return (d.strategy, d.baseline, d.k, d.n_pairs) + _iv(d.em) + _iv(d.f1) + (d.mde_em, d.mde_f1)
 
 
 def render_csvs(board: Leaderboard) -> dict[str, str]:
@@ -68,17 +80,15 @@ def render_csvs(board: Leaderboard) -> dict[str, str]:
 
     groups = board.groups
     return {
-        "curves.csv": _csv(
-            _GROUP + ("strategy", "k", "n_train", "n_seeds", "n_eval", "n_passages", "n_demonstrations")
-            + _iv_header("em") + _iv_header("f1") + ("run_ids",),
-            (keyed(g) + (p.strategy, p.k, p.n_train, p.n_seeds, p.n_eval, p.n_passages, p.n_demonstrations)
-             + _iv(p.em) + _iv(p.f1) + (" ".join(p.run_ids),) for g in groups for p in g.points),
-        ),
-        "differences.csv": _csv(
-            _GROUP + ("strategy", "baseline", "k", "n_pairs") + _iv_header("em") + _iv_header("f1"),
-            (keyed(g) + (d.strategy, d.baseline, d.k, d.n_pairs) + _iv(d.em) + _iv(d.f1)
-             for g in groups for d in g.differences),
-        ),
+        "curves.csv": _csv(_GROUP + _POINT, (keyed(g) + _point(p) for g in groups for p in g.points)),
+        "differences.csv": _csv(_GROUP + _DIFFERENCE,
+                                (keyed(g) + _difference(d) for g in groups for d in g.differences)),
+        # each fold of a panel that pools several, on its own (a one-fold panel's fold is curves.csv)
+        "fold_curves.csv": _csv(_GROUP + ("fold",) + _POINT, (keyed(g) + (t.fold,) + _point(p) for g in groups
+                                                            for t in g.fold_tables for p in t.points)),
+        "fold_differences.csv": _csv(_GROUP + ("fold",) + _DIFFERENCE,
+                                     (keyed(g) + (t.fold,) + _difference(d) for g in groups
+                                      for t in g.fold_tables for d in t.differences)),
         "count_answers.csv": _csv(
             _GROUP + ("strategy", "k", "n_answers", "share_one", "top"),
             (keyed(g) + (c.strategy, c.k, c.n_answers, c.share_one, " ".join(f"{a}={n}" for a, n in c.top))

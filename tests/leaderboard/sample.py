@@ -103,6 +103,9 @@ def _group(dataset: str) -> Group:
                         em=_interval(delta, _width(i) * 0.6),
                         f1=_interval(delta * 0.8, _width(i) * 0.55),
                         baseline=baseline,
+                        # 2.80 standard errors, the half-width being 1.96 of them
+                        mde_em=round(_width(i) * 0.6 * 2.8 / 1.96, 4),
+                        mde_f1=round(_width(i) * 0.55 * 2.8 / 1.96, 4),
                     )
                 )
         for metric, offset in (("em", 0.0), ("f1", gain)):

@@ -340,3 +340,9 @@ def test_a_one_fold_panel_has_no_separate_fold_table_and_its_figures_are_the_fol
     own = {t.fold: t for t in pooled.fold_tables}[0]
     assert [p.em.mean for p in own.points] == [p.em.mean for p in group.points]
 
+
+def test_a_fold_that_lags_behind_is_named_as_missing():
+    from decomp.leaderboard.blocks import missing_cells
+
+    group = analyse(_two_folds(lagging=True), command="t", n_boot=100).groups[0]
+    assert missing_cells(group) == ["none@16 (fold 1, subset seed 1)", "explicit-hybrid@16 (fold 1, subset seed 1)"]

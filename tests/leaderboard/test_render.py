@@ -34,7 +34,7 @@ def test_writes_every_format(report: tuple[Path, list[Path]]) -> None:
     assert names == {
         "README.md", "leaderboard.html", "leaderboard.json",
         "curves.csv", "differences.csv", "crossovers.csv", "best.csv", "breakdowns.csv", "sources.csv",
-        "count_answers.csv", "correct_answers.csv",
+        "count_answers.csv", "correct_answers.csv", "fold_curves.csv", "fold_differences.csv",
         "plots/drop-extractive-gold-curve.svg", "plots/drop-extractive-gold-difference.svg",
         "plots/hotpotqa-distractor-extractive-gold-curve.svg",
         "plots/hotpotqa-distractor-extractive-gold-difference.svg",
@@ -202,7 +202,8 @@ def test_the_report_shows_prior_gains_count_answers_passages_and_few_seeds(repor
     out, _ = report
     md = (out / "README.md").read_text()
     assert "### Difference to `prior` (same subsets and seeds)" in md
-    assert "| 16 | +2.2 [-0.7, +5.1] | +1.8 [-0.9, +4.4] | +8.9 [+6.0, +11.8] |" in md  # none, then the others
+    # none, then the others, each with its MDE
+    assert "| 16 | +2.2 [-0.7, +5.1] | +1.8 [-0.9, +4.4] | 4.1 / 3.8 | +8.9 [+6.0, +11.8] |" in md
     assert "### Final answers on count questions" in md
     assert '| explicit-hybrid | 16 | 390 | 62.8 | 1 (245), 2 (80), 3 (40) |' in md
     assert "### Right answers against `prior`" in md
@@ -273,14 +274,19 @@ def test_headlines_say_whether_a_strategy_beats_prior_at_its_largest_compared_si
     assert headline(with_prior_em(crossover.strategy, -5.0, -1.0), crossover).endswith("significantly below it")
     covered = headline(with_prior_em(crossover.strategy, -1.0, 5.0), crossover)
     assert covered.startswith(render.crossover_sentence(crossover, SIZES))
-    assert covered.endswith("+2.0 [-1.0, +5.0] EM, not significantly different: no gain over the answer prior is shown")
+    mde = next(d.mde_em for d in group.differences
+               if (d.baseline, d.strategy, d.k) == ("prior", crossover.strategy, "all"))
+    assert covered.endswith(f"+2.0 [-1.0, +5.0] EM, not significantly different: no difference larger than {mde:.1f} EM"
+                            " (its minimum detectable effect at 80% power, 5% level); no gain over the answer prior "
+                            "is shown")
     assert reading_headline(with_prior_em("none", 1.0, 3.0)) == (
         "none (no decomposition) against `prior` (reads nothing) at k=all: +2.0 [+1.0, +3.0] EM, "
         "significantly above it")
     # No prior runs: the sentences say nothing about it.
     alone = replace(group, differences=tuple(d for d in group.differences if d.baseline != "prior"))
     assert reading_headline(alone) is None
-    assert headline(alone, crossover) == render.crossover_sentence(crossover, SIZES)
+    assert headline(alone, crossover).startswith(render.crossover_sentence(crossover, SIZES))
+    assert "`prior`" not in headline(alone, crossover)
     md = render.render_markdown(replace(sample_board(), groups=(with_prior_em("none", 1.0, 3.0),)))
     assert "**: none (no decomposition) against `prior` (reads nothing) at k=all: +2.0 [+1.0, +3.0] EM" in md
 
@@ -327,3 +333,60 @@ def test_missing_runs_are_named_by_the_seeds_other_points_have() -> None:
                 for p in group.points]
     got = missing_cells(replace(group, points=tuple(two_axes)))
     assert "none@16 (fold 1, seed 0)" in got and "none@16 (fold 1, seed 1)" in got
+
+
+def test_differences_state_their_detectable_effect_in_every_format(report: tuple[Path, list[Path]]) -> None:
+    from decomp.leaderboard.blocks import fmt_interval
+
+    out, _ = report
+    group = sample_board().groups[0]
+    diff = next(d for d in group.differences if (d.strategy, d.baseline, d.k) == ("explicit-hybrid", "none", 64))
+    with open(out / "differences.csv", newline="") as handle:
+        row = next(r for r in csv.DictReader(handle) if r["dataset"] == "drop" and r["strategy"] == "explicit-hybrid"
+                   and r["baseline"] == "none" and r["k"] == "64")
+    assert (float(row["mde_em"]), float(row["mde_f1"])) == (diff.mde_em, diff.mde_f1)
+    md = (out / "README.md").read_text()
+    header = "| k | explicit-hybrid EM | explicit-hybrid F1 | explicit-hybrid MDE EM / F1 | implicit-operators EM |"
+    assert header in md
+    assert f"| 64 | {fmt_interval(diff.em, signed=True)} | {fmt_interval(diff.f1, signed=True)} | " \
+           f"{diff.mde_em:.1f} / {diff.mde_f1:.1f} |" in md
+    assert "minimum detectable effect (MDE)" in md and "MDE EM / F1" in (out / "leaderboard.html").read_text()
+    saved = json.loads((out / "leaderboard.json").read_text())["groups"][0]["differences"]
+    assert {d["mde_em"] for d in saved} == {d.mde_em for d in group.differences}
+
+
+def test_no_difference_names_the_largest_detectable_effect_of_the_sizes_it_covers() -> None:
+    from decomp.leaderboard.blocks import no_difference
+    from decomp.leaderboard.model import Difference, Interval
+
+    def diff(k, lo, hi, mde):
+        return Difference("explicit-hybrid", k, 3, Interval((lo + hi) / 2, lo, hi), Interval(0, -1, 1),
+                          mde_em=mde, mde_f1=1.0)
+
+    covering = [diff(16, 1.0, 9.0, 5.0), diff(64, -2.0, 6.0, 7.25), diff("all", -4.0, 1.0, 6.0)]
+    assert no_difference(covering, "em") == ("no difference larger than 7.2 EM at k=64, all (the largest of their "
+                                             "minimum detectable effects at 80% power, 5% level)")
+    assert no_difference(covering[:1], "em") == ""  # the only interval excludes 0: a difference was found
+    assert no_difference(covering[1:2], "f1") == (
+        "no difference larger than 1.0 F1 (its minimum detectable effect at 80% power, 5% level)")
+
+
+def test_a_panel_of_several_folds_pools_them_and_shows_each_fold() -> None:
+    from decomp.leaderboard.analysis import analyse
+    from tests.leaderboard.test_analysis import _two_folds
+
+    board = analyse(_two_folds(), command="t", n_boot=200)
+    group = board.groups[0]
+    files = render.render_files(board)
+    md = files["README.md"]
+    assert "Folds 0, 1 pool as strata" in md and "no rows yet for folds 2, 3, 4." in md
+    assert "### Fold 0 on its own: EM" in md and "### Fold 1 on its own: difference to `none`" in md
+    fold_points = list(csv.DictReader(files["fold_curves.csv"].splitlines()))
+    assert len(fold_points) == sum(len(t.points) for t in group.fold_tables) == 4
+    assert {(r["fold"], r["strategy"], r["em"]) for r in fold_points if r["strategy"] == "none"} == {
+        ("0", "none", "50.0"), ("1", "none", "20.0")}
+    fold_diffs = list(csv.DictReader(files["fold_differences.csv"].splitlines()))
+    assert [(r["fold"], r["em"], r["mde_em"]) for r in fold_diffs][1] == ("1", "0.0", "0.0")
+    one_fold = render.render_files(analyse([r for r in _two_folds() if r["fold"] == 0], command="t", n_boot=200))
+    assert "The rows hold fold 0 of the protocol's 5 folds; no rows yet for folds 1, 2, 3, 4." in one_fold["README.md"]
+    assert "on its own" not in one_fold["README.md"] and one_fold["fold_curves.csv"].count("\n") == 1
