@@ -1,5 +1,6 @@
 """How often the leaderboard's 95% interval of a paired difference covers the truth when questions share
-passages: the passage-level bootstrap (decomp.leaderboard.bootstrap) against the old example-level one.
+passages: the passage-level bootstrap (decomp.leaderboard.bootstrap) against the old example-level one; and
+whether the minimum detectable effect (MDE) it states is detected in 80% of studies.
 
 Each simulated study evaluates two strategies, A and B, trained with 3 seeds, on the questions of P passages
 (a few to a dozen questions each). A question is right when
@@ -11,6 +12,12 @@ but each study's passages favour one strategy or the other as a block (the strat
 reader that handles one kind of passage better does. The interval of A - B is computed by the leaderboard's
 own code: resampling passages then questions, or (old) every question as its own passage, which is the
 example-level bootstrap the leaderboard used before. Coverage is the share of studies whose interval holds 0.
+
+Power: studies of several folds (strata, each with its own passages and seeds) are bootstrapped as the
+leaderboard pools folds. The MDE a design states is the mean of the MDEs its studies state with a true
+difference of 0. Then A gets a known effect: each of its answers, independently, is made right with
+probability 2 x MDE, which (with mu = 0, half the answers wrong) raises A by exactly the MDE over the
+population. The share of those studies whose interval excludes 0 should be about 80%, and about 5% at 0.
 
     python -m benchmarks.bootstrap_coverage [--studies 400] [--n-boot 1000] [--seed 0] [--out PATH]
 """
@@ -25,7 +32,7 @@ from pathlib import Path
 
 import numpy as np
 
-from decomp.leaderboard.bootstrap import Draws, Scores, interval, over_units, unit_means
+from decomp.leaderboard.bootstrap import Draws, Scores, detectable, interval, over_units, unit_means
 
 RESULTS = Path(__file__).resolve().parent / "results"
 
@@ -40,6 +47,7 @@ class Setting:
     question_sd: float = 0.7
     strategy_by_passage_sd: float = 0.6
     noise_sd: float = 0.5
+    folds: int = 1  # strata, each with its own passages and seeds (the power study)
 
 
 def simulate(rng: np.random.Generator, setting: Setting) -> tuple[np.ndarray, np.ndarray]:
@@ -52,6 +60,44 @@ def simulate(rng: np.random.Generator, setting: Setting) -> tuple[np.ndarray, np
     by_passage = rng.normal(0, setting.strategy_by_passage_sd, (2, 1, setting.passages))[..., passage]
     noise = rng.normal(0, setting.noise_sd, (2, setting.seeds, n))
     return (base + by_passage + noise > 0).astype(float), passage
+
+
+def with_effect(rng: np.random.Generator, scores: np.ndarray, effect: float) -> np.ndarray:
+    """Strategy A made right on each question with probability 2 x `effect` (a share): with mu = 0 half of A's
+    answers are wrong over the population, so A gains exactly `effect`."""
+    if not 0 <= effect <= 0.5:
+        raise ValueError(f"effect {effect} outside [0, 0.5]")
+    lifted = scores.copy()
+    lifted[0] = np.maximum(lifted[0], rng.random(lifted[0].shape) < 2 * effect)
+    return lifted
+
+
+def study_difference(rng: np.random.Generator, setting: Setting, effect: float, n_boot: int, seed: int):
+    """One study of `setting.folds` folds with a true A - B of `effect`: its interval (points) and its MDE,
+    pooling the folds as the leaderboard does."""
+    folds = [simulate(rng, setting) for _ in range(setting.folds)]
+    draws = Draws.make({f: setting.seeds for f in range(setting.folds)},
+                       {f: passage for f, (_, passage) in enumerate(folds)}, n_boot, seed)
+    runs = []
+    for f, (scores, passage) in enumerate(folds):
+        scores = with_effect(rng, scores, effect)
+        mask = np.ones(len(passage), dtype=bool)
+        runs += [Scores(f, np.stack([scores[0, t] - scores[1, t]] * 2), mask) for t in range(setting.seeds)]
+    point, reps = over_units(draws, *unit_means(draws, runs), [r.fold for r in runs])
+    return interval(point[0], reps[:, 0]), detectable(reps[:, 0])
+
+
+def power(studies: int, n_boot: int, seed: int, setting: Setting = Setting(folds=2)) -> dict:
+    """Share of studies whose 95% interval excludes 0 with a true difference of 0 and with a true difference
+    equal to the design's MDE (the mean MDE its studies state at 0)."""
+    rng = np.random.default_rng(seed)
+    null = [study_difference(rng, setting, 0.0, n_boot, seed=i) for i in range(studies)]
+    mde = float(np.mean([m for _, m in null]))
+    found = [study_difference(rng, setting, mde / 100, n_boot, seed=studies + i) for i in range(studies)]
+    return {"studies": studies, "n_boot": n_boot, "seed": seed, "setting": asdict(setting),
+            "mde": round(mde, 3), "mde_stated_at_effect": round(float(np.mean([m for _, m in found])), 3),
+            "detected_at_0": sum(not got.lo <= 0 <= got.hi for got, _ in null) / studies,
+            "detected_at_mde": sum(not got.lo <= 0 <= got.hi for got, _ in found) / studies}
 
 
 def difference_interval(scores: np.ndarray, passage: np.ndarray, n_boot: int, seed: int):
@@ -97,6 +143,7 @@ def main(argv: list[str] | None = None) -> dict:
     args = parser.parse_args(argv)
     start = time.perf_counter()
     result = coverage(args.studies, args.n_boot, args.seed)
+    result["power"] = power(args.studies, args.n_boot, args.seed)
     result["seconds"] = round(time.perf_counter() - start, 1)
     result["command"] = (f"python -m benchmarks.bootstrap_coverage --studies {args.studies} --n-boot {args.n_boot} "
                          f"--seed {args.seed}")
@@ -106,6 +153,10 @@ def main(argv: list[str] | None = None) -> dict:
           f"(mean width {result['mean_width_passage_bootstrap']} points)")
     print(f"  old example-level bootstrap:                        {result['coverage_example_bootstrap']:.1%} "
           f"(mean width {result['mean_width_example_bootstrap']} points)")
+    got = result["power"]
+    print(f"{got['setting']['folds']} folds as strata, each like the studies above; the stated minimum detectable "
+          f"effect averages {got['mde']:.1f} points; the interval excludes 0 in {got['detected_at_mde']:.1%} of "
+          f"studies with that true difference (80% expected) and in {got['detected_at_0']:.1%} at 0 (5% expected)")
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(result, indent=2, sort_keys=True) + "\n", encoding="utf-8")

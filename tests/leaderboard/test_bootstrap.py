@@ -169,6 +169,19 @@ def test_the_difference_interval_covers_a_true_zero_95_percent_of_the_time():
     assert 0.92 <= got["coverage_passage_bootstrap"] <= 0.98, got
 
 
+def test_the_stated_detectable_effect_is_detected_80_percent_of_the_time():
+    """Power calibration: 200 simulated studies of two folds (strata), 12 passages and 2 seeds each, with a true
+    difference equal to the MDE the design states: the interval excludes 0 in about 80% of them (binomial sd
+    2.8 points), and in about 5% with a true difference of 0 (benchmarks/bootstrap_coverage.py, `power`)."""
+    from benchmarks.bootstrap_coverage import Setting, power
+
+    got = power(200, 400, seed=0, setting=Setting(folds=2, passages=12, questions=(2, 9), seeds=2))
+    assert 0.70 <= got["detected_at_mde"] <= 0.90, got
+    assert 0.0 < got["detected_at_0"] <= 0.10, got
+    # the MDE a study states does not depend much on the effect it holds: the design has one MDE
+    assert got["mde_stated_at_effect"] == pytest.approx(got["mde"], rel=0.1), got
+
+
 def test_the_coverage_benchmark_prints_both_coverages_and_writes_them(tmp_path, capsys):
     import json
 
@@ -177,6 +190,7 @@ def test_the_coverage_benchmark_prints_both_coverages_and_writes_them(tmp_path, 
     got = main(["--studies", "4", "--n-boot", "100", "--out", str(tmp_path / "cov.json")])
     printed = capsys.readouterr().out
     assert "passage-level bootstrap" in printed and "old example-level bootstrap" in printed
+    assert "minimum detectable effect" in printed and 0 <= got["power"]["detected_at_mde"] <= 1
     written = json.loads((tmp_path / "cov.json").read_text())
     assert written == json.loads(json.dumps(got)) and 0 <= written["coverage_example_bootstrap"] <= 1
     assert written["command"] == "python -m benchmarks.bootstrap_coverage --studies 4 --n-boot 100 --seed 0"
