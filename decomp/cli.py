@@ -75,6 +75,10 @@ def build_parser() -> argparse.ArgumentParser:
     prepare.add_argument("--cache-dir", default=None, help="Arrow cache folder (default: data/cache)")
     prepare.set_defaults(run=_data_prepare)
 
+    from decomp.adapt import add_arguments as add_adapt_arguments
+
+    add_adapt_arguments(sub.add_parser("adapt", help="train a reader's starting point on QA data "
+                                                     "(configs/adapt/<name>.yaml) into an adapted model folder"))
     from decomp.curves import add_arguments as add_curve_arguments  # light: the runner loads on use
     from decomp.curves import add_trace_arguments
 

@@ -53,6 +53,8 @@ class FitCache:
         versions = package_versions()
         spec = {"format": FORMAT, "reader": type(reader).__name__, "reader_version": reader.version,
                 "hparams": dict(reader.hparams), "seed": getattr(reader, "seed", None),
+                **({"init": reader.starting_point()} if getattr(reader, "starting_point", None)
+                   and reader.starting_point() else {}),
                 "tokenizer": tokenizer_key(reader.tokenizer) if getattr(reader, "tokenizer", None) else None,
                 "strategy": reader.strategy.describe(), "fit": examples_fingerprint(dm.fit_set),
                 "val": examples_fingerprint(dm.val_set), "batch_size": batch_size, "budget": asdict(budget),

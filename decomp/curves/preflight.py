@@ -76,3 +76,23 @@ def check_versions(results: Path, versions: dict[str, int],
             raise ConfigError(f"{results}: line {line} ({row.get('run_id')}) was made by strategy {strategy!r} "
                               f"version {row.get('strategy_version', 1)}, this code's is {expected}: resuming "
                               f"would mix two versions of it in one curve; {advice}{supersede}")
+
+
+def check_starting_points(results: Path, inits: dict[str, dict | None]) -> None:
+    """Rows already in `results` started from the same adapted model (or plain model) as this config's readers:
+    a curve resumed across starting points would mix two readers in one curve."""
+    from decomp.curves.rows import read_file
+
+    if not results.exists():
+        return
+    for line, row in read_file(results)[0]:
+        kind = row.get("reader")
+        if kind not in inits or row.get("strategy") == "prior":
+            continue
+        made = ((row.get("reader_args") or {}).get("init") or {}).get("hash")
+        wanted = (inits[kind] or {}).get("hash")
+        if made != wanted:
+            raise ConfigError(f"{results}: line {line} ({row.get('run_id')}) started from "
+                              f"{'adapted model ' + made if made else 'a model not adapted'}, this config's "
+                              f"{kind} reader from {'adapted model ' + wanted if wanted else 'a model not adapted'}: "
+                              "resuming would mix two starting points in one curve; give the run another run_dir")

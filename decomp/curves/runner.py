@@ -28,7 +28,7 @@ from optuna.trial import TrialState
 from decomp.curves.config import INT_PARAMS, Cell, CurveConfig, load_config, reader_class
 from decomp.curves.fit_cache import FitCache
 from decomp.curves.predictions import predictions_path, write_predictions
-from decomp.curves.preflight import check_run_dir, check_versions
+from decomp.curves.preflight import check_run_dir, check_starting_points, check_versions
 from decomp.curves.rows import append_row, build_row, claim, done_ids, results_path
 from decomp.curves.study import (
     WORKER_ATTR,
@@ -230,7 +230,8 @@ def _evaluate_reader(config: CurveConfig, cell: Cell, params: dict, seed: int, c
     metrics = {k: float(v) for k, v in trainer.callback_metrics.items() if k.startswith("test_")}
     return Outcome(dm, reader.strategy.describe(), reader.predictions["test"], metrics,
                    learner="in-context" if n_demo is not None else "finetune",
-                   reader_args={**reader.hparams, "reader_version": reader.version},
+                   reader_args={**reader.hparams, "reader_version": reader.version,
+                                **({"init": reader.starting_point()} if reader.starting_point() else {})},
                    budget=budget, n_demonstrations=n_demo, precision=str(trainer.precision))
 
 
@@ -308,6 +309,21 @@ def _quiet() -> None:
     transformers.logging.disable_progress_bar()
 
 
+def check_adapted_starts(config: CurveConfig, run_dir: Path) -> None:
+    """Readers that start from an adapted model: one starting point per curve, and none that read what the
+    curve evaluates on."""
+    from decomp.adapt.disjoint import check_curve_start
+    from decomp.adapt.recipe import adapted_folder, read_card
+
+    inits = {}
+    for kind, args in config.readers.items():
+        folder = adapted_folder(str(args.get("model", "")))
+        inits[kind] = read_card(folder) if folder else None
+        if folder:
+            check_curve_start(str(args["model"]), config.dataset, config.data)
+    check_starting_points(results_path(run_dir), inits)
+
+
 def run_curve(args: Namespace) -> int:
     from decomp.curves.progress import CurveProgress
 
@@ -334,6 +350,7 @@ def run_curve(args: Namespace) -> int:
               file=sys.stderr)
     check_versions(results_path(run_dir), {kind: reader_class(kind).version for kind in config.readers},
                           {s.name: REGISTRY[s.name].format_version for s in config.strategies})
+    check_adapted_starts(config, run_dir)
     if args.worker:
         run_worker(config, url, run_dir, cache=cache)
         return 0

@@ -70,7 +70,43 @@ class ResumableLoader(DataLoader):
         return batches
 
 
-class DecompDataModule(L.LightningDataModule):
+class ResumableTraining(L.LightningDataModule):
+    """A DataModule whose training batches come from an attached `TrainingData` over `fit_set` and resume
+    mid-epoch from a checkpoint (the position travels in the DataModule's state). Subclasses set `fit_set`
+    and save `batch_size` and `num_workers` as hyperparameters."""
+
+    fit_set: list[Example]
+    training_data: TrainingData | None = None
+    _resume: tuple[int, int] | None = None
+
+    def use_training_data(self, data: TrainingData) -> None:
+        """Build training batches with this featurization (a reader's `training_data()`): `decomp fit` and
+        the curve runner attach it, so the data layer never reaches for the LightningModule."""
+        self.training_data = data
+
+    def train_dataloader(self) -> DataLoader:
+        data = self.training_data
+        if data is None:  # used directly with `trainer.fit(reader, datamodule=dm)`: ask the reader once
+            data = self.training_data = self.trainer.lightning_module.training_data()
+        loader = training_loader(data, self.fit_set, self.hparams.batch_size, self.hparams.num_workers)
+        resume, self._resume = self._resume, None
+        return ResumableLoader(loader.dataset, batch_sampler=loader.batch_sampler, num_workers=loader.num_workers,
+                               collate_fn=loader.collate_fn, resume=resume)
+
+    def state_dict(self) -> dict:
+        """Where training stands in its epoch, so that a resumed run continues from the next batch."""
+        trainer = self.trainer
+        if trainer is None or not trainer.training:
+            return {}
+        return {"epoch": trainer.current_epoch,
+                "batches": trainer.fit_loop.epoch_loop.batch_progress.current.processed}
+
+    def load_state_dict(self, state: dict) -> None:
+        if state:
+            self._resume = (state["epoch"], state["batches"])
+
+
+class DecompDataModule(ResumableTraining):
     """Args:
         dataset: `synthetic`, `drop` or `hotpotqa` (see `decomp.data.datasets`).
         data_dir: folder holding `raw/` (default: $DECOMP_DATA_DIR); unused by `synthetic`.
@@ -208,32 +244,6 @@ class DecompDataModule(L.LightningDataModule):
         }
 
     # --- loaders -------------------------------------------------------------------------------------
-    def use_training_data(self, data: TrainingData) -> None:
-        """Build training batches with this featurization (a reader's `training_data()`): `decomp fit` and
-        the curve runner attach it, so the data layer never reaches for the LightningModule."""
-        self.training_data = data
-
-    def train_dataloader(self) -> DataLoader:
-        data = self.training_data
-        if data is None:  # used directly with `trainer.fit(reader, datamodule=dm)`: ask the reader once
-            data = self.training_data = self.trainer.lightning_module.training_data()
-        loader = training_loader(data, self.fit_set, self.hparams.batch_size, self.hparams.num_workers)
-        resume, self._resume = self._resume, None
-        return ResumableLoader(loader.dataset, batch_sampler=loader.batch_sampler, num_workers=loader.num_workers,
-                               collate_fn=loader.collate_fn, resume=resume)
-
-    def state_dict(self) -> dict:
-        """Where training stands in its epoch, so that a resumed run continues from the next batch."""
-        trainer = self.trainer
-        if trainer is None or not trainer.training:
-            return {}
-        return {"epoch": trainer.current_epoch,
-                "batches": trainer.fit_loop.epoch_loop.batch_progress.current.processed}
-
-    def load_state_dict(self, state: dict) -> None:
-        if state:
-            self._resume = (state["epoch"], state["batches"])
-
     def _examples(self, examples: list[Example]) -> DataLoader:
         return DataLoader(examples, batch_size=self.hparams.eval_examples, shuffle=False,
                           collate_fn=_as_list)

@@ -70,6 +70,7 @@ class ReaderModule(L.LightningModule):
         self.unanswerable_log: dict[str, ReaderInput] = {}  # training inputs skipped: no usable answer
         self.scores = nn.ModuleDict({f"{s}_{m}": MeanMetric() for s in _STAGES for m in ("em", "f1")})
         self.predictions: dict[str, list[dict]] = {s: [] for s in _STAGES}
+        self.answered_by: dict[str, str] = {}  # uid -> the answer type that answered (readers with several)
         if strategy is not None:
             self.attach_strategy(get_strategy(strategy, **(strategy_options or {})))
 
@@ -107,6 +108,31 @@ class ReaderModule(L.LightningModule):
     @property
     def pad_values(self) -> dict[str, int]:
         return {"input_ids": self.tokenizer.pad_token_id, "attention_mask": 0, "token_type_ids": 0}
+
+    # --- the starting point ---------------------------------------------------------------------------
+    def starting_point(self) -> dict | None:
+        """The adapted starting point (`decomp adapt`) this reader began from: recipe name and hash, which rows
+        record; None for any other model."""
+        from decomp.adapt.recipe import adapted_folder, read_card
+
+        folder = adapted_folder(self.hparams.model)
+        if folder is None:
+            return None
+        card = read_card(folder)
+        return {"adapted": card["name"], "hash": card["hash"], "steps": card["steps"]}
+
+    def load_adapted_heads(self) -> None:
+        """Load the heads an adapted folder saved beside its transformers model (a head of another shape, or
+        one the folder lacks, keeps its fresh initialisation)."""
+        from decomp.adapt.recipe import HEADS, adapted_folder
+
+        folder = adapted_folder(self.hparams.model)
+        if folder is None or not (folder / HEADS).is_file():
+            return
+        state = torch.load(folder / HEADS, map_location="cpu")
+        own = self.state_dict()
+        kept = {k: v for k, v in state.items() if k in own and own[k].shape == v.shape}
+        self.load_state_dict(kept, strict=False)
 
     # --- strategy and data -------------------------------------------------------------------------
     def attach_strategy(self, strategy) -> None:
@@ -197,7 +223,14 @@ class ReaderModule(L.LightningModule):
 
     def predict_records(self, examples: Sequence[Example]) -> list[dict]:
         """One record per example: example_id, source, question, prediction, trace, gold, em, f1 (0-1)."""
+        self.answered_by = {}
         predictions = {p.example_id: p for p in self._require_strategy().predict(examples, self.answer)}
+        if self.answered_by:  # a reader with answer-type heads: each reader step says which type answered
+            for e in examples:
+                for entry in predictions[e.id].trace:
+                    if entry.get("by") == "reader":
+                        uid = e.id if not entry.get("step") else f"{e.id}#{entry['step']}"
+                        entry["head"] = self.answered_by.get(uid)
         return [prediction_record(e, predictions[e.id]) for e in examples]
 
     def _evaluate(self, stage: str, examples: list[Example]) -> None:

@@ -19,6 +19,7 @@ import functools
 import logging
 from collections.abc import Callable, Mapping, Sequence
 
+import numpy as np
 import torch
 from torch import nn
 from torch.nn import functional as F
@@ -29,6 +30,15 @@ from decomp.errors import ConfigError
 from decomp.readers import register_reader
 from decomp.readers.base import ReaderModule, check_unique_uids, chunks
 from decomp.readers.models import load_extractive
+from decomp.readers.numeric import (
+    ANSWER_TYPES,
+    ARITHMETIC,
+    MAX_COUNT,
+    MAX_DERIVATIONS,
+    NO_DERIVATION,
+    render_number,
+    signed_sum,
+)
 from decomp.readers.spans import answers_from_windows
 from decomp.readers.windows import IGNORE, WindowStats, keep_negatives, window_features
 from decomp.types import ReaderInput
@@ -47,19 +57,23 @@ class ExtractiveReader(ReaderModule):
         n_best: start and end candidates per window.
         negative_window_share: share of training windows without the answer kept (they point at CLS).
         multi_span: train and use the B/I/O tagging head (False: start/end only, one span per answer).
+        answer_heads: an answer-type head choosing among a passage span, a count (0-9), a signed sum of the
+            passage's numbers and yes/no, trained by marginal likelihood over the derivations of the gold
+            answer (`decomp.readers.numeric`); False: spans only, as before.
     """
 
     version = 2  # 2: the tagging head trains (v1 left it out of the optimizer), a span-count head decides
     # between one span and the tagged spans, spans are whole words
     model_keys = ("input_ids", "attention_mask", "token_type_ids", "start_positions", "end_positions")
-    featurizer_settings = ("max_length", "doc_stride")
+    featurizer_settings = ("max_length", "doc_stride", "answer_heads")
 
     @classmethod
     def grid_args(cls, max_length: int) -> dict:
         return {**super().grid_args(max_length), "doc_stride": min(128, max_length // 3)}
 
     def __init__(self, doc_stride: int = 128, max_answer_length: int = 30, n_best: int = 20,
-                 negative_window_share: float = 1.0, multi_span: bool = True, **kwargs):
+                 negative_window_share: float = 1.0, multi_span: bool = True, answer_heads: bool = False,
+                 **kwargs):
         super().__init__(**kwargs)
         if not 0 <= doc_stride < self.max_length // 2:
             raise ConfigError(f"doc_stride must be in [0, max_length // 2): got {doc_stride} with "
@@ -74,6 +88,14 @@ class ExtractiveReader(ReaderModule):
         self.tag_head = nn.Linear(self.model.config.hidden_size, N_TAGS)
         self.count_head = nn.Linear(self.model.config.hidden_size, 2)  # one span / several
         self.count_head_trained = True  # False for a checkpoint from before the head
+        self.answer_heads = answer_heads
+        if answer_heads:
+            hidden = self.model.config.hidden_size
+            self.type_head = _ffn(hidden, len(ANSWER_TYPES))
+            self.number_count_head = _ffn(hidden, MAX_COUNT + 1)
+            self.yesno_head = _ffn(hidden, 2)
+            self.sign_head = _ffn(2 * hidden, 3)  # per number: [its token; CLS] -> zero, plus, minus
+        self.load_adapted_heads()
 
     def build_model(self, spec: str, attention_dropout: float | None) -> PreTrainedModel:
         return load_extractive(spec, self.tokenizer, attention_dropout)
@@ -82,7 +104,7 @@ class ExtractiveReader(ReaderModule):
     def featurizer(cls, tokenizer, settings: Mapping) -> Callable[[Sequence[ReaderInput], bool], Featurized]:
         """Windows of (question, context); training windows all kept (`select_training` samples negatives)."""
         return functools.partial(_windows, tokenizer, max_length=settings["max_length"],
-                                 doc_stride=settings["doc_stride"])
+                                 doc_stride=settings["doc_stride"], answer_heads=settings.get("answer_heads", False))
 
     def select_training(self, features: list[dict]) -> list[dict]:
         self.window_stats = WindowStats()
@@ -90,17 +112,24 @@ class ExtractiveReader(ReaderModule):
 
     @property
     def pad_values(self) -> dict[str, int]:
-        return {**super().pad_values, "bio_labels": IGNORE}
+        return {**super().pad_values, "bio_labels": IGNORE, "number_positions": 0, "number_mask": 0,
+                "type_mask": 0, "arith_derivations": NO_DERIVATION}
 
     def loss(self, batch: dict) -> torch.Tensor:
         """Start/end loss, plus the tagging loss over the windows' context tokens (Segal et al.'s sum) and
         the span-count loss on each window's first token."""
         tagging = self.multi_span and "bio_labels" in batch
-        out = self.model(**self.model_inputs(batch), output_hidden_states=tagging)
-        if not tagging:
+        heads = self.answer_heads and "type_mask" in batch
+        inputs = self.model_inputs(batch)
+        if heads:  # the span type's likelihood enters the marginal below, not as the model's own loss
+            inputs = {k: v for k, v in inputs.items() if k not in ("start_positions", "end_positions")}
+        out = self.model(**inputs, output_hidden_states=tagging or heads)
+        if not (tagging or heads):
             return out.loss
         hidden = out.hidden_states[-1]
-        loss = out.loss
+        loss = self._answer_type_loss(batch, out, hidden) if heads else out.loss
+        if not tagging:
+            return loss
         if "multi_span_label" in batch:
             counts = self.count_head(hidden[:, 0]).float()
             loss = loss + F.cross_entropy(counts, batch["multi_span_label"].to(self.device))
@@ -110,20 +139,59 @@ class ExtractiveReader(ReaderModule):
         tags = self.tag_head(hidden)
         return loss + F.cross_entropy(tags.flatten(0, 1).float(), labels.flatten(), ignore_index=IGNORE)
 
+    def _answer_type_loss(self, batch: dict, out, hidden: torch.Tensor) -> torch.Tensor:
+        """-log of the marginal likelihood of the gold answer over the answer types that can produce it in this
+        window (`type_mask`) and, within the arithmetic type, over its sign-vector derivations."""
+        dev = self.device
+        mask = batch["attention_mask"].to(dev).bool()
+
+        def log_probs(logits: torch.Tensor) -> torch.Tensor:
+            return logits.float().masked_fill(~mask, -1e4).log_softmax(-1)
+
+        span = (log_probs(out.start_logits).gather(1, batch["start_positions"].to(dev)[:, None])
+                + log_probs(out.end_logits).gather(1, batch["end_positions"].to(dev)[:, None])).squeeze(1)
+        cls = hidden[:, 0]
+        count = self.number_count_head(cls).float().log_softmax(-1).gather(
+            1, batch["count_label"].to(dev).clamp(min=0)[:, None]).squeeze(1)
+        yesno = self.yesno_head(cls).float().log_softmax(-1).gather(
+            1, batch["yesno_label"].to(dev).clamp(min=0)[:, None]).squeeze(1)
+        signs = self._sign_log_probs(hidden, batch["number_positions"].to(dev))  # B x K x 3
+        n_batch, k = signs.shape[:2]
+        derivations = batch["arith_derivations"].to(dev).view(n_batch, MAX_DERIVATIONS, k)
+        present = derivations[..., 0] != NO_DERIVATION
+        chosen = signs[:, None].expand(-1, MAX_DERIVATIONS, -1, -1).gather(
+            3, derivations.clamp(min=0)[..., None]).squeeze(3)
+        chosen = (chosen * batch["number_mask"].to(dev)[:, None].float()).sum(-1)
+        arithmetic = chosen.masked_fill(~present, -1e4).logsumexp(-1)
+        per_type = torch.stack([span, count, arithmetic, yesno], -1) + self.type_head(cls).float().log_softmax(-1)
+        per_type = per_type.masked_fill(batch["type_mask"].to(dev) == 0, -1e4)
+        return -per_type.logsumexp(-1).mean()
+
+    def _sign_log_probs(self, hidden: torch.Tensor, positions: torch.Tensor) -> torch.Tensor:
+        numbers = hidden.gather(1, positions[..., None].expand(-1, -1, hidden.shape[-1]))
+        both = torch.cat([numbers, hidden[:, :1].expand_as(numbers)], -1)
+        return self.sign_head(both).float().log_softmax(-1)
+
     def answer(self, inputs: Sequence[ReaderInput]) -> dict[str, tuple[str, ...]]:
         check_unique_uids(inputs)
         windows = self.featurize(inputs, train=False)
         starts, ends, tags = [None] * len(windows), [None] * len(windows), [None] * len(windows)
         several = [0.0] * len(windows)
+        typed: list[dict | None] = [None] * len(windows)  # answer-type heads' outputs per window
         # Shortest first: less padding. Safe because every window carries its uid.
         order = sorted(range(len(windows)), key=lambda k: windows[k]["length"])
         with self.inference():
             for chunk in chunks(order, self.eval_batch_size):
                 out = self.model(**self.model_inputs(self.collate([windows[k] for k in chunk])),
-                                 output_hidden_states=self.multi_span)
+                                 output_hidden_states=self.multi_span or self.answer_heads)
                 start_logits = out.start_logits.float().cpu().numpy()
                 end_logits = out.end_logits.float().cpu().numpy()
                 tag_logits = multi = None
+                if self.answer_heads:
+                    typed_chunk = self._typed_outputs(out.hidden_states[-1],
+                                                      batch_positions(windows, chunk, self.device))
+                    for row, k in enumerate(chunk):
+                        typed[k] = {name: value[row] for name, value in typed_chunk.items()}
                 if self.multi_span:
                     hidden = out.hidden_states[-1]
                     tag_logits = self.tag_head(hidden).float().cpu().numpy()
@@ -133,10 +201,22 @@ class ExtractiveReader(ReaderModule):
                     starts[k], ends[k] = start_logits[row, :n], end_logits[row, :n]
                     if tag_logits is not None:
                         tags[k], several[k] = tag_logits[row, :n], float(multi[row])
-        return answers_from_windows(windows, starts, ends, {i.uid: i.context for i in inputs},
-                                    n_best=self.n_best, max_answer_length=self.max_answer_length,
-                                    tag_logits=tags if self.multi_span else None,
-                                    multi_probs=several if self.multi_span and self.count_head_trained else None)
+        spans = answers_from_windows(windows, starts, ends, {i.uid: i.context for i in inputs},
+                                     n_best=self.n_best, max_answer_length=self.max_answer_length,
+                                     tag_logits=tags if self.multi_span else None,
+                                     multi_probs=several if self.multi_span and self.count_head_trained else None)
+        if not self.answer_heads:
+            return spans
+        answers, by = typed_answers(windows, typed, spans)
+        self.answered_by.update(by)
+        return answers
+
+    def _typed_outputs(self, hidden: torch.Tensor, positions: torch.Tensor) -> dict:
+        cls = hidden[:, 0]
+        return {"types": self.type_head(cls).float().softmax(-1).cpu().numpy(),
+                "count": self.number_count_head(cls).float().softmax(-1).cpu().numpy(),
+                "yesno": self.yesno_head(cls).float().softmax(-1).cpu().numpy(),
+                "signs": self._sign_log_probs(hidden, positions).argmax(-1).cpu().numpy()}
 
     def on_load_checkpoint(self, checkpoint: dict) -> None:
         super().on_load_checkpoint(checkpoint)
@@ -153,8 +233,46 @@ class ExtractiveReader(ReaderModule):
             self.count_head_trained = False
 
 
+def _ffn(n_in: int, n_out: int) -> nn.Module:
+    """NAQANet's answer heads: a two-layer feed-forward network."""
+    return nn.Sequential(nn.Linear(n_in, n_in), nn.GELU(), nn.Linear(n_in, n_out))
+
+
+def batch_positions(windows: Sequence[dict], chunk: Sequence[int], device: torch.device) -> torch.Tensor:
+    return torch.tensor([windows[k]["number_positions"] for k in chunk], device=device)
+
+
+def typed_answers(windows: Sequence[dict], typed: Sequence[dict], spans: dict[str, tuple[str, ...]]
+                  ) -> tuple[dict[str, tuple[str, ...]], dict[str, str]]:
+    """Each uid's answer from the answer type its windows favour (the mean of their type probabilities); a
+    computed number comes from the window most sure of the arithmetic type. Falls back to the span answer when
+    the arithmetic type chose no number. Also says which type answered each uid."""
+    by_uid: dict[str, list[int]] = {}
+    for k, w in enumerate(windows):
+        by_uid.setdefault(w["uid"], []).append(k)
+    answers, answered_by = {}, {}
+    for uid, ks in by_uid.items():
+        types = np.mean([typed[k]["types"] for k in ks], axis=0)
+        kind = ANSWER_TYPES[int(types.argmax())]
+        answer = spans.get(uid, ())
+        if kind == "count":
+            answer = (str(int(np.mean([typed[k]["count"] for k in ks], axis=0).argmax())),)
+        elif kind == "yesno":
+            answer = ("yes" if np.mean([typed[k]["yesno"] for k in ks], axis=0).argmax() == 1 else "no",)
+        elif kind == "arithmetic":
+            k = max(ks, key=lambda j: typed[j]["types"][ARITHMETIC])
+            values = windows[k]["number_values"]
+            value = signed_sum(values, typed[k]["signs"][:len(values)].tolist())
+            if value is None:
+                kind = "span"
+            else:
+                answer = (render_number(value),)
+        answers[uid], answered_by[uid] = answer, kind
+    return answers, answered_by
+
+
 def _windows(tokenizer, inputs: Sequence[ReaderInput], train: bool, *, max_length: int,
-             doc_stride: int) -> Featurized:
+             doc_stride: int, answer_heads: bool = False) -> Featurized:
     features, stats = window_features(tokenizer, inputs, max_length=max_length, doc_stride=doc_stride,
-                                      train=train)
+                                      train=train, answer_heads=answer_heads)
     return Featurized(features, stats.unanswerable)

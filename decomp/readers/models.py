@@ -53,6 +53,10 @@ def resolve(spec: str) -> str:
     """The hub name or folder transformers loads (for tiny specs: the MiniLM folder, for its tokenizer)."""
     if spec in (MINILM, TINY_BERT, TINY_T5):
         return minilm_path()
+    from decomp.adapt.recipe import ADAPTED, adapted_folder
+
+    if spec.startswith(ADAPTED):  # a starting point made by `decomp adapt`
+        return str(adapted_folder(spec))
     from decomp.readers.tiny import BUILDERS, tiny_folder  # tiny models with their own tokenizers
 
     return str(tiny_folder(spec)) if spec in BUILDERS else spec

@@ -17,6 +17,16 @@ from dataclasses import dataclass, field
 
 from transformers import PreTrainedTokenizerBase
 
+from decomp.readers.numeric import (
+    MAX_DERIVATIONS,
+    MAX_NUMBERS,
+    NO_DERIVATION,
+    count_label,
+    derivations,
+    find_numbers,
+    gold_numbers,
+    yesno_label,
+)
 from decomp.types import ReaderInput
 
 
@@ -99,8 +109,8 @@ class WindowStats:
 
 
 def window_features(tokenizer: PreTrainedTokenizerBase, inputs: Sequence[ReaderInput], *, max_length: int,
-                    doc_stride: int, train: bool, negative_share: float = 1.0,
-                    seed: int = 0) -> tuple[list[dict], WindowStats]:
+                    doc_stride: int, train: bool, negative_share: float = 1.0, seed: int = 0,
+                    answer_heads: bool = False) -> tuple[list[dict], WindowStats]:
     """One feature per window: uid, length, input_ids, attention_mask (token_type_ids if the model has them),
     and for training start_positions/end_positions, bio_labels and multi_span_label (1 when the question's
     answer is two or more distinct spans: a label of the question, given to each of its windows), else
@@ -108,14 +118,21 @@ def window_features(tokenizer: PreTrainedTokenizerBase, inputs: Sequence[ReaderI
 
     Training windows also say whether they are `negative` (without the start/end answer, pointing at CLS);
     training keeps a random `negative_share` of those (seeded, see `keep_negatives`).
+
+    With `answer_heads`, every window also lists its numbers (`number_positions`, `number_mask`, and at
+    inference `number_values`), and training windows carry the answer-type heads' labels (`answer_labels`);
+    an input is trained on when any answer type can produce its gold answer, not only a span.
     """
     if not 0 <= doc_stride < max_length // 2:
         raise ValueError(f"doc_stride must be in [0, max_length // 2): got {doc_stride} with {max_length}")
     stats = WindowStats()
+    numbers = {i.uid: find_numbers(i.context) for i in inputs} if answer_heads else {}
     if train:
         spans = {i.uid: locate_answer(i.context, i.answers) for i in inputs}
-        stats.unanswerable = [i for i in inputs if spans[i.uid] is None]
-        inputs = [i for i in inputs if spans[i.uid] is not None]
+        usable = {i.uid for i in inputs if spans[i.uid] is not None
+                  or (answer_heads and answer_labels_possible(i, numbers[i.uid]))}
+        stats.unanswerable = [i for i in inputs if i.uid not in usable]
+        inputs = [i for i in inputs if i.uid in usable]
     if not inputs:
         return [], stats
     questions = _truncated_questions(tokenizer, inputs, max_length, stats)
@@ -131,17 +148,24 @@ def window_features(tokenizer: PreTrainedTokenizerBase, inputs: Sequence[ReaderI
                    "attention_mask": encoded["attention_mask"][w]}
         if "token_type_ids" in encoded:
             feature["token_type_ids"] = encoded["token_type_ids"][w]
+        if answer_heads:
+            feature.update(number_slots(offsets, numbers[item.uid], with_values=not train))
         if not train:
             feature["offsets"] = offsets
             features.append(feature)
             continue
         feature["bio_labels"] = bio_labels(offsets, locate_spans(item.context, item.answers))
         feature["multi_span_label"] = int(distinct_gold_spans(item.context, item.answers) >= 2)
-        start, end = _span_tokens(offsets, spans[item.uid])
+        start, end = _span_tokens(offsets, spans[item.uid]) if spans[item.uid] else (None, None)
         feature["negative"] = start is None
         if start is None:
             start = end = ids.index(tokenizer.cls_token_id) if tokenizer.cls_token_id in ids else 0
         feature["start_positions"], feature["end_positions"] = start, end
+        if answer_heads:
+            window_numbers = [numbers[item.uid][k] for k in feature.pop("number_index")]
+            feature.update(answer_labels(item, spans[item.uid] is not None, window_numbers))
+            if not any(feature["type_mask"]):
+                continue  # no answer type can say the gold answer from this window (its numbers are elsewhere)
         features.append(feature)
     return (keep_negatives(features, negative_share, seed, stats) if train else features), stats
 
@@ -186,3 +210,49 @@ def _span_tokens(offsets: list[tuple[int, int] | None],
     start = next(k for k in range(first, last + 1) if offsets[k][1] > start_char)
     end = next(k for k in range(last, first - 1, -1) if offsets[k][0] < end_char)
     return start, end
+
+
+def number_slots(offsets: Sequence[tuple[int, int] | None], numbers: Sequence[tuple[int, int, float]],
+                 with_values: bool) -> dict:
+    """The window's numbers (those wholly inside its context, the first MAX_NUMBERS): the token of each,
+    padded to MAX_NUMBERS slots with a mask; `number_index` says which of the context's numbers they are."""
+    context = [k for k, o in enumerate(offsets) if o is not None]
+    positions, index = [], []
+    if context:
+        low, high = offsets[context[0]][0], offsets[context[-1]][1]
+        for n, (start, end, _) in enumerate(numbers):
+            if start < low or end > high:
+                continue
+            token = next((k for k in context if offsets[k][1] > start and offsets[k][0] < end), None)
+            if token is not None:
+                positions.append(token)
+                index.append(n)
+            if len(positions) == MAX_NUMBERS:
+                break
+    pad = MAX_NUMBERS - len(positions)
+    slots = {"number_positions": positions + [0] * pad, "number_mask": [1] * len(positions) + [0] * pad,
+             "number_index": index}
+    if with_values:
+        slots["number_values"] = [numbers[n][2] for n in index]
+        del slots["number_index"]
+    return slots
+
+
+def answer_labels_possible(item: ReaderInput, numbers: Sequence[tuple[int, int, float]]) -> bool:
+    """Whether a non-span answer type can produce the gold answer from the whole context."""
+    return (count_label(item.answers) >= 0 or yesno_label(item.answers) >= 0
+            or bool(derivations([v for _, _, v in numbers[:MAX_NUMBERS * 4]], gold_numbers(item.answers))))
+
+
+def answer_labels(item: ReaderInput, span_possible: bool, numbers: Sequence[tuple[int, int, float]]) -> dict:
+    """The answer-type heads' labels for one training window: which types can yield the gold answer
+    (`type_mask`: span, count, arithmetic, yes/no), the count and yes/no classes (-1: none) and the sign vectors
+    of the arithmetic derivations over the window's number slots (flat, MAX_DERIVATIONS x MAX_NUMBERS, -1 pads)."""
+    found = derivations([v for _, _, v in numbers], gold_numbers(item.answers))
+    flat = [NO_DERIVATION] * (MAX_DERIVATIONS * MAX_NUMBERS)
+    for d, signs in enumerate(found):
+        flat[d * MAX_NUMBERS:d * MAX_NUMBERS + len(signs)] = signs
+        flat[d * MAX_NUMBERS + len(signs):(d + 1) * MAX_NUMBERS] = [0] * (MAX_NUMBERS - len(signs))
+    count, yesno = count_label(item.answers), yesno_label(item.answers)
+    return {"type_mask": [int(span_possible), int(count >= 0), int(bool(found)), int(yesno >= 0)],
+            "count_label": count, "yesno_label": yesno, "arith_derivations": flat}

@@ -1,0 +1,162 @@
+"""An adaptation recipe (`configs/adapt/<name>.yaml`): which reader, which QA data, how long; and where its
+adapted model lives (`<cache>/adapted/<name>-<hash>`, keyed by the recipe, so a changed recipe is a new model).
+
+A reader names an adapted starting point as `model: adapted/<name>` (the recipe found in `configs/adapt/`) or by
+its folder; a recipe may itself start from another adapted model (stages).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from dataclasses import asdict, dataclass, field, fields
+from pathlib import Path
+
+import yaml
+
+from decomp.adapt.sources import SOURCES
+from decomp.data.cache import default_cache_dir
+from decomp.errors import ConfigError
+
+ADAPTED = "adapted/"
+FORMAT = "adapt-v1"  # bump when what `decomp adapt` writes for the same recipe changes
+CARD = "card.json"
+HEADS = "heads.pt"  # the reader's own heads beside the transformers model (tagging, span count, ...)
+
+
+@dataclass(frozen=True)
+class SourceSpec:
+    """One QA source. max_questions: a seeded sample of whole passages; drop_overlap: leave out (and count) the
+    records that share a question or paragraph with a protected evaluation set, instead of stopping."""
+
+    name: str
+    max_questions: int | None = None
+    drop_overlap: bool = False
+
+
+@dataclass(frozen=True)
+class Training:
+    steps: int
+    lr: float = 5e-5
+    batch_size: int = 16
+    warmup_ratio: float = 0.1
+    seed: int = 0
+    precision: str = "auto"
+    checkpoint_every: int = 100
+
+
+@dataclass(frozen=True)
+class Recipe:
+    name: str
+    reader: dict  # {kind: {reader arguments}}, one kind
+    sources: tuple[SourceSpec, ...]
+    training: Training
+    protects: dict = field(default_factory=lambda: {"drop": ["gold", "deployed"], "hotpotqa": ["gold", "deployed"]})
+    held_out: int = 200  # questions per source (whole passages) scored into the card, never trained on
+    description: str = ""
+
+    @property
+    def kind(self) -> str:
+        return next(iter(self.reader))
+
+    @property
+    def reader_args(self) -> dict:
+        return dict(self.reader[self.kind])
+
+    def resolved(self) -> dict:
+        return {**asdict(self), "sources": [asdict(s) for s in self.sources], "format": FORMAT}
+
+    @property
+    def digest(self) -> str:
+        from decomp.readers import REGISTRY
+
+        key = {k: v for k, v in self.resolved().items() if k != "description"}
+        key["reader_version"] = REGISTRY[self.kind].version
+        return hashlib.sha256(json.dumps(key, sort_keys=True).encode()).hexdigest()[:12]
+
+    def folder(self, cache_dir: str | Path | None = None) -> Path:
+        return Path(cache_dir or default_cache_dir()) / "adapted" / f"{self.name}-{self.digest}"
+
+
+def _typed(cls, raw: object, where: str, path: str):
+    if not isinstance(raw, dict):
+        raise ConfigError(f"{path}: {where} must be a mapping, got {type(raw).__name__}")
+    known = {f.name for f in fields(cls)}
+    unknown = sorted(set(raw) - known)
+    if unknown:
+        raise ConfigError(f"{path}: unknown key {where}.{unknown[0]} (known: {', '.join(sorted(known))})")
+    try:
+        return cls(**raw)
+    except TypeError as exc:
+        raise ConfigError(f"{path}: {where}: {exc}") from None
+
+
+def load_recipe(path: str | Path) -> Recipe:
+    """Read and check a recipe; every error names the file and the key."""
+    path = Path(path)
+    try:
+        raw = yaml.safe_load(path.read_text())
+    except OSError as exc:
+        raise ConfigError(f"cannot read adaptation recipe {path}: {exc.strerror}") from None
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"{path}: not valid YAML ({exc})") from None
+    if not isinstance(raw, dict):
+        raise ConfigError(f"{path}: expected a mapping at the top")
+    from decomp.readers import REGISTRY
+
+    known = {f.name for f in fields(Recipe)}
+    unknown = sorted(set(raw) - known)
+    if unknown:
+        raise ConfigError(f"{path}: unknown key {unknown[0]} (known: {', '.join(sorted(known))})")
+    for key in ("name", "reader", "sources", "training"):
+        if key not in raw:
+            raise ConfigError(f"{path}: missing key {key}")
+    reader = raw["reader"]
+    if not isinstance(reader, dict) or len(reader) != 1 or next(iter(reader)) not in REGISTRY:
+        raise ConfigError(f"{path}: reader must name one reader kind ({', '.join(sorted(REGISTRY))}) with its "
+                          "arguments")
+    sources = []
+    for i, s in enumerate(raw["sources"] or ()):
+        spec = _typed(SourceSpec, s, f"sources[{i}]", str(path))
+        if spec.name not in SOURCES:
+            raise ConfigError(f"{path}: sources[{i}].name {spec.name!r} is not one of {', '.join(SOURCES)}")
+        sources.append(spec)
+    if not sources:
+        raise ConfigError(f"{path}: sources is empty")
+    training = _typed(Training, raw["training"], "training", str(path))
+    if training.steps < 1:
+        raise ConfigError(f"{path}: training.steps must be at least 1")
+    protects = raw.get("protects", Recipe.__dataclass_fields__["protects"].default_factory())
+    if not isinstance(protects, dict) or not all(isinstance(v, list) for v in protects.values()):
+        raise ConfigError(f"{path}: protects must map a dataset to a list of protocols")
+    return Recipe(name=str(raw["name"]), reader=reader, sources=tuple(sources), training=training,
+                  protects=protects, held_out=int(raw.get("held_out", 200)),
+                  description=str(raw.get("description", "")))
+
+
+def recipe_dirs() -> list[Path]:
+    """Where `adapted/<name>` recipes are looked up: $DECOMP_ADAPT_CONFIGS, ./configs/adapt, the checkout's."""
+    dirs = [Path(os.environ["DECOMP_ADAPT_CONFIGS"])] if os.environ.get("DECOMP_ADAPT_CONFIGS") else []
+    return [*dirs, Path("configs") / "adapt", Path(__file__).resolve().parents[2] / "configs" / "adapt"]
+
+
+def adapted_folder(spec: str) -> Path | None:
+    """The folder of an adapted model named `adapted/<name>` or given as a folder holding a card; None when the
+    spec names no adapted model. A named recipe that has not been run is an error saying how to run it."""
+    if spec.startswith(ADAPTED):
+        name = spec[len(ADAPTED):]
+        recipe_path = next((d / f"{name}.yaml" for d in recipe_dirs() if (d / f"{name}.yaml").is_file()), None)
+        if recipe_path is None:
+            raise ConfigError(f"model {spec!r}: no recipe {name}.yaml in {', '.join(map(str, recipe_dirs()))}")
+        folder = load_recipe(recipe_path).folder()
+        if not (folder / CARD).is_file():
+            raise ConfigError(f"model {spec!r}: not adapted yet on this machine ({folder} is missing); run "
+                              f"`decomp adapt --config {recipe_path}`")
+        return folder
+    folder = Path(spec)
+    return folder if (folder / CARD).is_file() else None
+
+
+def read_card(folder: Path) -> dict:
+    return json.loads((folder / CARD).read_text())

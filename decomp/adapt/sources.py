@@ -1,0 +1,127 @@
+"""QA data for adapting a reader's starting point, as `Example` records (`../shared/data/raw/qa-adapt/`).
+
+Every source becomes plain questions over a context with DROP-style answers, grouped by passage (so a held-out
+slice is whole passages). The file sources are fixed copies (see SOURCES.md); `drop-dev-outside` and
+`hotpotqa-dev-outside` are computed: the dataset's dev questions whose passages no evaluation set of the
+recipe's protected protocols touches.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+
+from decomp.adapt.disjoint import Protected
+from decomp.data.schema import Answer, Example, Paragraph
+from decomp.data.sources.drop import clean_text, passage_key
+from decomp.errors import ConfigError, DataError
+
+ADAPT_DIR = Path("raw") / "qa-adapt"
+SOURCE_PREFIX = "adapt-"  # Example.source of adaptation records: never a dataset's own source name
+
+
+def _read(path: Path) -> object:
+    try:
+        with open(path, encoding="utf-8") as f:
+            return json.load(f)
+    except FileNotFoundError:
+        raise ConfigError(f"adaptation source file {path} does not exist") from None
+    except json.JSONDecodeError as exc:
+        raise DataError(f"invalid JSON: {exc.msg}", file=str(path), row=exc.lineno) from None
+
+
+def _squad_like(path: Path, name: str) -> list[Example]:
+    """SQuAD v1.1 layout (`data[].paragraphs[].{context, qas}`); ROPES joins background and situation as the
+    context. A question listing several answers (Quoref) is a multi-span answer when its texts differ."""
+    data = _read(path)
+    if not isinstance(data, dict) or not isinstance(data.get("data"), list):
+        raise DataError("expected a SQuAD-layout object with a `data` list", file=str(path), field="data")
+    examples = []
+    for a, article in enumerate(data["data"]):
+        for p, para in enumerate(article.get("paragraphs") or ()):
+            row = f"data[{a}].paragraphs[{p}]"
+            if "context" in para:
+                context = para["context"]
+            elif "background" in para and "situation" in para:
+                context = f"{para['background']} {para['situation']}"
+            else:
+                raise DataError("no context (nor background and situation)", file=str(path), row=row,
+                                field="context")
+            context = clean_text(context)
+            for q, qa in enumerate(para.get("qas") or ()):
+                texts = tuple(dict.fromkeys(clean_text(x.get("text", "")) for x in qa.get("answers") or ()))
+                texts = tuple(t for t in texts if t)
+                question = clean_text(qa.get("question", ""))
+                if not texts or not question:
+                    raise DataError("a question needs text and at least one answer", file=str(path),
+                                    row=f"{row}.qas[{q}]", field="answers" if question else "question")
+                # SQuAD lists several annotators' texts of one span (alternatives); Quoref several spans.
+                answers = (Answer.span(*texts),) if name == "quoref" else tuple(Answer.span(t) for t in texts)
+                examples.append(Example(id=f"{name}:{qa.get('id', f'{a}.{p}.{q}')}", source=SOURCE_PREFIX + name,
+                                        question=question, context=(Paragraph("", context),), answers=answers,
+                                        group=passage_key(context), split="adapt"))
+    return examples
+
+
+def _relabel(examples: list[Example], name: str) -> list[Example]:
+    from dataclasses import replace
+
+    return [replace(e, id=f"{name}:{e.id}", source=SOURCE_PREFIX + name, split="adapt",
+                    group=passage_key(e.passage)) for e in examples]
+
+
+def _drop_train(data_dir: Path) -> list[Example]:
+    """The DROP train sample and the Successive-Prompting train questions, each question once."""
+    from decomp.data.sources.drop import load_drop_json, load_successive_prompting
+
+    sample = load_drop_json(data_dir / ADAPT_DIR / "drop-train" / "drop_dataset_train_sample.json").examples
+    sp = load_successive_prompting(data_dir / "raw" / "drop" / "successive-prompting" /
+                                   "drop_dataset_train_300_annotations.json").examples
+    seen: dict[str, Example] = {}
+    for e in [*sample, *sp]:  # Successive Prompting second: its copy keeps the sub-answers
+        seen[e.id] = e
+    return _relabel(list(seen.values()), "drop-train")
+
+
+def _hotpotqa_train(data_dir: Path) -> list[Example]:
+    from decomp.data.sources.hotpotqa import load_hotpotqa_file
+
+    path = data_dir / ADAPT_DIR / "hotpotqa-train" / "hipporag_hotpotqa_train.json"
+    if not path.exists():
+        raise ConfigError(f"adaptation source file {path} does not exist")
+    return _relabel(load_hotpotqa_file(path).examples, "hotpotqa-train")
+
+
+def _files(*parts: str) -> Callable[[Path], list[Example]]:
+    name = parts[0]
+    return lambda data_dir: [e for f in parts[1:] for e in _squad_like(data_dir / ADAPT_DIR / name / f, name)]
+
+
+FILE_SOURCES: dict[str, Callable[[Path], list[Example]]] = {
+    "squad": _files("squad", "du_test-v1.1.json", "dev-v1.1_half_a.json", "dev-v1.1_half_b.json"),
+    "quoref": _files("quoref", "quoref-dev-v0.1.json"),
+    "ropes": _files("ropes", "train-v1.0.json", "dev-v1.0.json"),
+    "drop-train": _drop_train,
+    "hotpotqa-train": _hotpotqa_train,
+}
+OUTSIDE_SOURCES = {"drop-dev-outside": "drop", "hotpotqa-dev-outside": "hotpotqa"}
+SOURCES = (*FILE_SOURCES, *OUTSIDE_SOURCES)
+
+
+def dev_outside(dataset: str, protected: Protected, data_dir: Path) -> list[Example]:
+    """The dataset's dev questions (DROP: every dev question; HotpotQA: those outside BREAK's gold pool) that
+    share no question or paragraph with the `protected` evaluation sets."""
+    from decomp.data.datasets import get_dataset
+
+    ds = get_dataset(dataset, data_dir=data_dir)
+    records = ds.records("dev") if dataset == "drop" else ds.deployed()
+    kept = [e for e in records if not protected.touches(e) and e.answers and not e.answers[0].is_empty()]
+    return _relabel(kept, f"{dataset}-dev-outside")
+
+
+def load_source(name: str, data_dir: Path) -> list[Example]:
+    """The records of one file source (computed sources come from `dev_outside`)."""
+    if name not in FILE_SOURCES:
+        raise ConfigError(f"unknown adaptation source {name!r}; known: {', '.join(SOURCES)}")
+    return FILE_SOURCES[name](data_dir)

@@ -1,0 +1,136 @@
+"""`decomp adapt`: recipes checked by key, adaptation data disjoint from every evaluated question and passage,
+a model folder with its card that resumes when interrupted, and curves that start from it."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+import yaml
+
+from decomp.adapt.recipe import load_recipe
+from decomp.cli import main
+from decomp.errors import ConfigError
+
+ROOT = Path(__file__).resolve().parents[2]
+TINY_RECIPE = ROOT / "configs" / "adapt" / "tiny.yaml"
+
+
+def _recipe(tmp_path: Path, **changes) -> Path:
+    raw = yaml.safe_load(TINY_RECIPE.read_text())
+    raw.update(changes)
+    path = tmp_path / f"{raw['name']}.yaml"
+    path.write_text(yaml.safe_dump(raw))
+    return path
+
+
+@pytest.mark.parametrize("changes, named", [
+    ({"trainng": {"steps": 3}}, "unknown key trainng"),
+    ({"sources": [{"name": "squad2"}]}, "sources[0].name 'squad2'"),
+    ({"sources": [{"name": "squad", "max_question": 3}]}, "unknown key sources[0].max_question"),
+    ({"training": {"steps": 0}}, "training.steps must be at least 1"),
+    ({"reader": {"telepathic": {}}}, "reader must name one reader kind"),
+])
+def test_a_bad_recipe_is_refused_naming_its_key(tmp_path, changes, named):
+    with pytest.raises(ConfigError, match=named.replace("[", r"\[").replace("]", r"\]")):
+        load_recipe(_recipe(tmp_path, **changes))
+
+
+def test_every_shipped_recipe_loads():
+    recipes = sorted((ROOT / "configs" / "adapt").glob("*.yaml"))
+    assert len(recipes) >= 2
+    for path in recipes:
+        assert load_recipe(path).name == path.stem
+
+
+def test_a_recipe_reading_a_pool_passage_stops_naming_it_before_anything_is_written(tmp_path, capsys):
+    # 9 of the 100 HotpotQA train questions read a Wikipedia paragraph that a BREAK HotpotQA dev question is
+    # evaluated on: without drop_overlap, the recipe must stop.
+    recipe = _recipe(tmp_path, sources=[{"name": "hotpotqa-train"}])
+    cache = tmp_path / "cache"
+    assert main(["adapt", "--config", str(recipe), "--cache-dir", str(cache)]) == 2
+    err = capsys.readouterr().err
+    assert "source 'adapt-hotpotqa-train' question 'hotpotqa-train:" in err
+    assert "reads passage 'passage-" in err and "hotpotqa/gold: HOTPOT_dev_" in err
+    assert not cache.exists()
+
+
+def test_drop_overlap_leaves_out_and_counts_what_the_evaluation_sets_read(tmp_path):
+    from decomp.adapt.disjoint import protected
+    from decomp.adapt.train import gather
+    from decomp.data.datasets import resolve_data_dir
+
+    recipe = load_recipe(_recipe(tmp_path, sources=[{"name": "hotpotqa-train", "drop_overlap": True}],
+                                 held_out=10))
+    guard = protected(recipe.protects, resolve_data_dir())
+    train, held, counts = gather(recipe, resolve_data_dir(), guard)
+    assert counts["hotpotqa-train"]["dropped_overlap"] == 9
+    assert len(train) + len(held) == 91 and not any(guard.touches(e) for e in [*train, *held])
+    assert not {e.group for e in train} & {e.group for e in held}  # the held-out slice is whole passages
+
+
+class _Interrupt(Exception):
+    pass
+
+
+@pytest.mark.slow
+def test_adapt_writes_a_folder_with_its_card_resumes_after_an_interruption_and_starts_a_curve(tmp_path, monkeypatch,
+                                                                                            capsys):
+    from lightning.pytorch import Callback
+
+    from decomp.adapt.train import adapt
+    from decomp.data.datasets import resolve_data_dir
+
+    class StopAtStep4(Callback):
+        def on_train_batch_end(self, trainer, *args):
+            if trainer.global_step == 4:
+                raise _Interrupt
+
+    recipe = load_recipe(TINY_RECIPE)
+    cache = tmp_path / "cache"
+    with pytest.raises(_Interrupt):
+        adapt(recipe, resolve_data_dir(), cache, progress=False, callbacks=[StopAtStep4()])
+    folder = recipe.folder(cache)
+    assert not folder.exists() and (folder.with_name(folder.name + ".work") / "checkpoints" / "last.ckpt").is_file()
+    assert adapt(recipe, resolve_data_dir(), cache, progress=False) == folder  # resumes from step 3
+    card = json.loads((folder / "card.json").read_text())
+    assert card["steps"] == recipe.training.steps == 6 and card["hash"] == recipe.digest
+    assert set(card["held_out_scores"]) == {"squad", "quoref"} and card["held_out_scores"]["squad"]["n"] >= 10
+    assert card["sources"]["squad"]["trained"] >= 60 and set(card["files"]) == {"squad", "quoref"}
+    assert {"model.safetensors", "heads.pt", "prints.json", "tokenizer.json"} <= {p.name for p in folder.iterdir()}
+
+    # A curve starting from the folder records its recipe and hash, and will not resume from another start.
+    from tests.curves.conftest import tiny_config
+
+    def curve(model: str) -> Path:
+        raw = tiny_config(training_seeds=[0], sizes=[6], strategies=["none"],
+                          tuning={"n_trials": 0, "space": {"lr": 5e-4, "batch_size": 4, "epochs": 1}})
+        raw["readers"]["extractive"]["model"] = model
+        path = tmp_path / "curve.yaml"
+        path.write_text(yaml.safe_dump(raw))
+        return path
+
+    run_dir = tmp_path / "run"
+    assert main(["curve", "--config", str(curve(str(folder))), "--run-dir", str(run_dir)]) == 0
+    row = json.loads((run_dir / "results.jsonl").read_text().splitlines()[0])
+    assert row["reader_args"]["init"] == {"adapted": "tiny", "hash": recipe.digest, "steps": 6}
+    capsys.readouterr()
+    assert main(["curve", "--config", str(curve("tiny-bert")), "--run-dir", str(run_dir)]) == 2
+    assert "started from adapted model " + recipe.digest in capsys.readouterr().err
+
+
+def test_a_curve_is_refused_when_its_adapted_start_read_an_evaluated_passage(tmp_path):
+    from decomp.adapt.disjoint import check_curve_start, paragraph_prints, protected_examples
+    from decomp.data.datasets import resolve_data_dir
+
+    pool = protected_examples("hotpotqa", "gold", resolve_data_dir())
+    folder = tmp_path / "start"
+    folder.mkdir()
+    (folder / "card.json").write_text(json.dumps({"name": "leaky", "hash": "0", "steps": 1}))
+    leaked = sorted(paragraph_prints(pool[5]))[0]
+    (folder / "prints.json").write_text(json.dumps({"questions": {}, "paragraphs": {leaked: "adapt-x: x1"}}))
+    with pytest.raises(ConfigError, match="adapted on adapt-x: x1, which shares a passage with hotpotqa/gold"):
+        check_curve_start(str(folder), "hotpotqa", {"protocol": "gold"})
+    (folder / "prints.json").write_text(json.dumps({"questions": {}, "paragraphs": {}}))
+    check_curve_start(str(folder), "hotpotqa", {"protocol": "gold"})  # nothing shared: no error
