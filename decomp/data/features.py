@@ -26,10 +26,10 @@ from pathlib import Path
 
 from torch.utils.data import DataLoader
 
+from decomp.data.batching import bucket_batch_sampler, pad_features
 from decomp.data.cache import default_cache_dir, examples_fingerprint
 from decomp.data.schema import Example
 from decomp.errors import ConfigError
-from decomp.readers.batching import bucket_batch_sampler, pad_features
 from decomp.types import ReaderInput
 
 log = logging.getLogger(__name__)
