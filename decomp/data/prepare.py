@@ -7,7 +7,6 @@ takes.
 
 from __future__ import annotations
 
-import hashlib
 import json
 from collections.abc import Iterable
 from pathlib import Path
@@ -15,6 +14,7 @@ from pathlib import Path
 from decomp.data.datasets import get_dataset
 from decomp.data.schema import Example
 from decomp.errors import ConfigError
+from decomp.hashing import json_digest
 
 SETS = ("train_pool", "pool", "deployed", "silver:train", "silver:dev")
 
@@ -49,7 +49,7 @@ def prepare(name: str, out_dir: str | Path | None = None, cache_dir: str | Path 
     dataset.cache_dir = Path(cache_dir) if cache_dir else root / "cache"
     sources = dataset.sources()
     tag = "-".join(dict.fromkeys((dataset.source.kind, dataset.break_source.kind))) + "-" + \
-        hashlib.sha256(json.dumps(sources, sort_keys=True).encode()).hexdigest()[:8]
+        json_digest(sources, 8, default=None)
     target = Path(out_dir) if out_dir else root / "prepared" / name / tag
     done: list[tuple[str, int | str, Path | None]] = []
     for set_name in SETS:
