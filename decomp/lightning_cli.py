@@ -40,6 +40,10 @@ def run_dir(trainer: Trainer) -> Path:
     return Path(trainer.log_dir or trainer.default_root_dir)
 
 
+def _jsonl(records: list[dict]) -> str:
+    return "".join(json.dumps(record, default=str) + "\n" for record in records)
+
+
 def _write_json(path: Path, payload: dict) -> None:
     """Write atomically: a crash mid-write never leaves a truncated results file."""
     write_atomic(path, json.dumps(payload, indent=2, sort_keys=True, default=str) + "\n")
@@ -48,13 +52,13 @@ def _write_json(path: Path, payload: dict) -> None:
 class RunRecorder(BasePredictionWriter):
     """Writes `predictions.jsonl` (predict), `test_predictions.jsonl` and `metrics.json` (test).
 
-    Predictions stream to a `.partial` file renamed when the loop ends, so an interrupted run never
-    passes off a partial file as complete (and never truncates an earlier complete one).
+    Each file is written once, atomically, when its loop ends: an interrupted run never passes off a partial
+    file as complete, nor truncates an earlier complete one. Records are small, so predict keeps them in memory.
     """
 
     def __init__(self) -> None:
         super().__init__(write_interval="batch")
-        self._partial: Path | None = None
+        self._predicted: list[dict] = []
 
     def run_summary(self, trainer: Trainer, module: LightningModule) -> dict:
         dm = trainer.datamodule
@@ -69,31 +73,24 @@ class RunRecorder(BasePredictionWriter):
 
     # --- predict ---
     def on_predict_start(self, trainer: Trainer, module: LightningModule) -> None:
-        self._partial = run_dir(trainer) / "predictions.jsonl.partial"
-        self._partial.parent.mkdir(parents=True, exist_ok=True)
-        self._partial.write_text("")
+        self._predicted = []
 
     def write_on_batch_end(self, trainer, module, prediction, batch_indices, batch, batch_idx,
                            dataloader_idx) -> None:
-        with open(self._partial, "a", encoding="utf-8") as f:
-            for record in prediction:
-                f.write(json.dumps(record, default=str) + "\n")
+        self._predicted.extend(prediction)
 
     def on_predict_end(self, trainer: Trainer, module: LightningModule) -> None:
-        if trainer.is_global_zero and self._partial is not None:
-            self._partial.replace(self._partial.with_suffix(""))
+        if trainer.is_global_zero:
+            write_atomic(run_dir(trainer) / "predictions.jsonl", _jsonl(self._predicted))
+        self._predicted = []
 
     # --- test ---
     def on_test_end(self, trainer: Trainer, module: LightningModule) -> None:
         if not trainer.is_global_zero:
             return
         out = run_dir(trainer)
-        out.mkdir(parents=True, exist_ok=True)
         records = module.predictions["test"]
-        with open(out / "test_predictions.jsonl.partial", "w", encoding="utf-8") as f:
-            for record in records:
-                f.write(json.dumps(record, default=str) + "\n")
-        (out / "test_predictions.jsonl.partial").replace(out / "test_predictions.jsonl")
+        write_atomic(out / "test_predictions.jsonl", _jsonl(records))
         eval_set = getattr(trainer.datamodule, "eval_set", [])
         ops = {e.id: e.operators for e in eval_set}
         metrics = {k: float(v) for k, v in trainer.callback_metrics.items() if k.startswith("test_")}

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import functools
-import hashlib
-import json
 import os
 import platform
 import subprocess
 from importlib import metadata
 from pathlib import Path
+
+from decomp.hashing import json_digest
 
 PACKAGES = ("decomp", "torch", "lightning", "transformers", "datasets", "evaluate", "spacy", "optuna", "numpy")
 
@@ -50,4 +50,4 @@ def git_commit(repo: str | Path | None = None) -> str:
 
 
 def config_hash(config: dict) -> str:
-    return hashlib.sha256(json.dumps(config, sort_keys=True, default=str).encode()).hexdigest()[:16]
+    return json_digest(config, 16)

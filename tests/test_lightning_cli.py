@@ -8,6 +8,7 @@ import importlib.util
 import json
 import re
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 import torch
@@ -123,6 +124,19 @@ def test_fit_validate_predict(reader, strategy, in_tmp):
     elif strategy == "implicit-operators":
         tokens = set(ImplicitOperators().special_tokens())  # the question leads with its operator tokens
         assert all(r["trace"][0]["question"].split()[0] in tokens for r in records)
+
+
+def test_predictions_reach_disk_once_and_atomically(tmp_path, monkeypatch):
+    written = []
+    monkeypatch.setattr(lightning_cli, "write_atomic", lambda path, text: written.append((path, text)))
+    trainer = SimpleNamespace(is_global_zero=True, log_dir=str(tmp_path), default_root_dir=None)
+    recorder = lightning_cli.RunRecorder()
+    recorder.on_predict_start(trainer, None)
+    for batch in ([{"example_id": "a"}], [{"example_id": "b"}]):
+        recorder.write_on_batch_end(trainer, None, batch, None, None, 0, 0)
+    assert not written  # nothing mid-loop: a killed run leaves the earlier file whole
+    recorder.on_predict_end(trainer, None)
+    assert written == [(tmp_path / "predictions.jsonl", '{"example_id": "a"}\n{"example_id": "b"}\n')]
 
 
 # --- test results, refusing to overwrite ------------------------------------------------------------

@@ -16,7 +16,6 @@ an execution detail, not part of a curve's config: it changes no config hash and
 
 from __future__ import annotations
 
-import hashlib
 import io
 import json
 import pickle
@@ -28,6 +27,7 @@ import torch
 
 from decomp.data.cache import examples_fingerprint
 from decomp.errors import ConfigError, DataError
+from decomp.hashing import json_digest
 from decomp.io import write_atomic
 
 FORMAT = 1  # of an entry; a change makes every old key miss
@@ -60,7 +60,7 @@ class FitCache:
                 "val": examples_fingerprint(dm.val_set), "batch_size": batch_size, "budget": asdict(budget),
                 "metric": metric, "precision": precision, "epochs": epochs,
                 "versions": {name: versions.get(name) for name in PACKAGES}}
-        return hashlib.sha256(json.dumps(spec, sort_keys=True, default=str).encode()).hexdigest()[:24]
+        return json_digest(spec, 24)
 
     def load(self, key: str, reader) -> dict | None:
         """Put the cached weights into `reader` and return the fit's budget record; None when not cached."""

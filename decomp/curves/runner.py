@@ -197,7 +197,7 @@ class Outcome:
 
 def _evaluate_prior(config: CurveConfig, cell: Cell) -> Outcome:
     """A strategy without a reader (`prior`): fit on the training subset, answer the evaluation set."""
-    from decomp.readers.scoring import prediction_record
+    from decomp.metrics.scoring import prediction_record
     from decomp.strategies import get_strategy
 
     dm = _data_module(config, cell, 1, validation=False)

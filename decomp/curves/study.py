@@ -8,9 +8,7 @@ several workers can share a cell or spread over cells without coordination beyon
 from __future__ import annotations
 
 import fcntl
-import hashlib
 import importlib.util
-import json
 import os
 import socket
 import time
@@ -26,6 +24,7 @@ from optuna.trial import TrialState
 
 from decomp.curves.config import Cell, CurveConfig
 from decomp.errors import ConfigError
+from decomp.hashing import json_digest, seeded_int
 
 WORKER_ATTR = "worker"  # host:pid of the process running a trial, to fail it when that process is gone
 
@@ -33,7 +32,7 @@ WORKER_ATTR = "worker"  # host:pid of the process running a trial, to fail it wh
 def curve_hash(config: CurveConfig) -> str:
     """What changes the meaning of a study: a changed config starts new studies instead of resuming old ones."""
     keep = {k: v for k, v in config.raw.items() if k not in ("run_dir", "training_seeds")}
-    return hashlib.sha256(json.dumps(keep, sort_keys=True, default=str).encode()).hexdigest()[:10]
+    return json_digest(keep, 10)
 
 
 def study_name(config: CurveConfig, cell: Cell) -> str:
@@ -116,7 +115,7 @@ def open_storage(url: str, config: CurveConfig, workers: int = 1) -> optuna.stor
 def sampler(config: CurveConfig, cell: Cell) -> optuna.samplers.BaseSampler:
     # Seeded per cell, so a cell's suggestions do not depend on which worker or order ran the others.
     # `config.search` says random when every trial would be one of TPE's random startup trials.
-    seed = int(hashlib.sha256(f"{config.sampler_seed}:{cell.key}".encode()).hexdigest()[:8], 16)
+    seed = seeded_int(config.sampler_seed, cell.key, 8)
     if config.search == "random":
         return optuna.samplers.RandomSampler(seed=seed)
     return optuna.samplers.TPESampler(seed=seed, n_startup_trials=config.startup_trials)

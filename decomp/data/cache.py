@@ -10,6 +10,7 @@ from pathlib import Path
 
 from decomp import __version__
 from decomp.data.schema import Example
+from decomp.hashing import json_digest
 
 CACHE_FORMAT = "examples-v1"  # bump when Example.to_dict changes shape
 
@@ -47,7 +48,7 @@ def cached_examples(name: str, key: dict, build: Callable[[], list[Example]],
     import datasets
 
     full_key = {"key": key, "format": CACHE_FORMAT, "version": __version__}
-    digest = hashlib.sha256(json.dumps(full_key, sort_keys=True).encode()).hexdigest()[:16]
+    digest = json_digest(full_key, 16, default=None)
     target = Path(cache_dir or default_cache_dir()) / f"{name}-{digest}"
     if (target / "dataset_info.json").exists():
         table = datasets.load_from_disk(str(target))

@@ -12,10 +12,10 @@ from pathlib import Path
 
 from decomp.data.cards import official_files
 from decomp.data.datasets import Dataset, JoinSummary, check_join, register_dataset
-from decomp.data.protocols import _rank
 from decomp.data.schema import Example
 from decomp.data.sources.locate import FOLDER, HUB, HUB_SPLITS, SHARED, break_file, check_json_layout
 from decomp.errors import ConfigError, DataError
+from decomp.hashing import seeded_rank
 
 CONTEXTS = ("distractor", "gold")
 
@@ -35,9 +35,9 @@ def gold_context(example: Example, n_distractors: int = 0, seed: int = 0) -> Exa
                         file=",".join(example.meta.get("sources") or [example.meta.get("break_file", "")]),
                         row=example.id, field="supporting_facts")
     others = sorted((p for p in example.context if p.title not in titles),
-                    key=lambda p: _rank(seed, f"{example.id}:distractor:{p.title}"))
+                    key=lambda p: seeded_rank(seed, f"{example.id}:distractor:{p.title}"))
     chosen = gold + others[:n_distractors]
-    order = sorted(range(len(chosen)), key=lambda i: _rank(seed, f"{example.id}:order:{chosen[i].title}:{i}"))
+    order = sorted(range(len(chosen)), key=lambda i: seeded_rank(seed, f"{example.id}:order:{chosen[i].title}:{i}"))
     return replace(example, context=tuple(chosen[i] for i in order))
 
 

@@ -1,7 +1,7 @@
 """The datasets a run can name: a registry discovered from `decomp/data/dataset_*.py`, and their common base.
 
 A new dataset is one module `decomp/data/dataset_<name>.py` registering a `Dataset` subclass with
-`@register_dataset`, plus its card `data/<name>.yaml` (see `decomp.data.cards`). Each dataset gives:
+`@register_dataset`, plus its card `decomp/data/cards/<name>.yaml` (see `decomp.data.cards`). Each dataset gives:
 - `pool()`: BREAK dev questions joined to their source, with a gold decomposition (the `gold` protocol);
 - `train_pool()`: BREAK train joined likewise (the `splits` protocol's training side);
 - `deployed()`: questions without gold decompositions sharing no passage with the pool;

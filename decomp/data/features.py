@@ -26,10 +26,11 @@ from pathlib import Path
 
 from torch.utils.data import DataLoader
 
+from decomp.data.batching import bucket_batch_sampler, pad_features
 from decomp.data.cache import default_cache_dir, examples_fingerprint
 from decomp.data.schema import Example
 from decomp.errors import ConfigError
-from decomp.readers.batching import bucket_batch_sampler, pad_features
+from decomp.hashing import json_digest
 from decomp.types import ReaderInput
 
 log = logging.getLogger(__name__)
@@ -108,7 +109,7 @@ def tokenizer_key(tokenizer) -> dict:
 
 def _target(data: TrainingData, examples: Sequence[Example], cache_dir: str | Path | None) -> Path:
     key = {"examples": examples_fingerprint(examples), "featurization": data.key, "format": FEATURES_FORMAT}
-    digest = hashlib.sha256(json.dumps(key, sort_keys=True, default=str).encode()).hexdigest()[:20]
+    digest = json_digest(key, 20)
     return Path(cache_dir or default_cache_dir()) / "features" / digest
 
 

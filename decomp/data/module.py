@@ -111,7 +111,7 @@ class DecompDataModule(ResumableTraining):
         dataset: `synthetic`, `drop` or `hotpotqa` (see `decomp.data.datasets`).
         data_dir: folder holding `raw/` (default: $DECOMP_DATA_DIR); unused by `synthetic`.
         source: where the dataset's questions come from: `shared` (default: the files under data_dir), `hub`,
-            or a folder holding the official files (see data/<dataset>.yaml).
+            or a folder holding the official files (see decomp/data/cards/<dataset>.yaml).
         break_source: where BREAK comes from: `shared` (default), `hub`, or a folder in the official layout
             (`QDMR-high-level/{train,dev,test}.csv`); break_config: `QDMR-high-level` or `QDMR`.
         context, n_distractors: HotpotQA's context setting, `distractor` (default) or `gold` (the supporting

@@ -1,20 +1,20 @@
-"""`decomp data prepare`: build a dataset's joined tables from its configured sources into the repository's
-`data/` (git ignores both folders): the Arrow cache runs read (`data/cache`, with DECOMP_CACHE_DIR pointed
-there) and readable JSONL tables (`data/prepared/<dataset>/<sources tag>/<set>.jsonl`), plus, for the
-questions BREAK does not decompose, a questions file `decomp decompose --input` takes.
+"""`decomp data prepare`: build a dataset's joined tables from its configured sources into `data/` (the
+checkout's, else the current folder's; git ignores both folders): the Arrow cache runs read (`data/cache`,
+with DECOMP_CACHE_DIR pointed there) and readable JSONL tables (`data/prepared/<dataset>/<sources tag>/
+<set>.jsonl`), plus, for the questions BREAK does not decompose, a questions file `decomp decompose --input`
+takes.
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
 from collections.abc import Iterable
 from pathlib import Path
 
-from decomp.data.cards import cards_dir
 from decomp.data.datasets import get_dataset
 from decomp.data.schema import Example
 from decomp.errors import ConfigError
+from decomp.hashing import json_digest
 
 SETS = ("train_pool", "pool", "deployed", "silver:train", "silver:dev")
 
@@ -28,6 +28,13 @@ def _write_jsonl(path: Path, records: Iterable[dict]) -> None:
     tmp.replace(path)
 
 
+def data_root() -> Path:
+    """The checkout's `data/` when the package runs from one (as the README's commands expect), else
+    `./data`: an installed package's own folder is no place for outputs."""
+    checkout = Path(__file__).resolve().parents[2]
+    return checkout / "data" if (checkout / "pyproject.toml").is_file() else Path("data")
+
+
 def _build(dataset, name: str) -> list[Example]:
     if name.startswith("silver:"):
         return dataset.silver(name.partition(":")[2])
@@ -37,12 +44,12 @@ def _build(dataset, name: str) -> list[Example]:
 def prepare(name: str, out_dir: str | Path | None = None, cache_dir: str | Path | None = None,
             **options) -> list[tuple[str, int | str, Path | None]]:
     """Build every set the sources allow; returns (set, size or why not, file) per set."""
-    root = cards_dir()
+    root = data_root()
     dataset = get_dataset(name, **options)
     dataset.cache_dir = Path(cache_dir) if cache_dir else root / "cache"
     sources = dataset.sources()
     tag = "-".join(dict.fromkeys((dataset.source.kind, dataset.break_source.kind))) + "-" + \
-        hashlib.sha256(json.dumps(sources, sort_keys=True).encode()).hexdigest()[:8]
+        json_digest(sources, 8, default=None)
     target = Path(out_dir) if out_dir else root / "prepared" / name / tag
     done: list[tuple[str, int | str, Path | None]] = []
     for set_name in SETS:
@@ -65,5 +72,5 @@ def print_prepare(name: str, out_dir: str | Path | None = None, cache_dir: str |
     done = prepare(name, out_dir, cache_dir, **options)
     for set_name, size, path in done:
         print(f"{name} {set_name}: " + (f"{size:,} questions -> {path}" if path else str(size)), flush=True)
-    cache = Path(cache_dir) if cache_dir else cards_dir() / "cache"
+    cache = Path(cache_dir) if cache_dir else data_root() / "cache"
     print(f"Arrow cache in {cache}: runs use it with DECOMP_CACHE_DIR={cache}")

@@ -10,22 +10,17 @@ of the strategy, so strategy differences at one (k, seed) are paired.
 
 from __future__ import annotations
 
-import hashlib
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 from decomp.data.schema import Example
 from decomp.errors import ConfigError
+from decomp.hashing import seeded_rank  # platform-independent: no reliance on `random` internals
 
 # name -> version recorded in result rows
 PROTOCOLS = {"gold": "gold-v1", "deployed": "deployed-v1", "splits": "splits-v1"}
 ALL = "all"
-
-
-def _rank(seed: int, key: str) -> str:
-    """A seeded, platform-independent sort key (no reliance on Python's `random` internals)."""
-    return hashlib.sha256(f"{seed}:{key}".encode()).hexdigest()
 
 
 @dataclass(frozen=True)
@@ -53,7 +48,7 @@ def assign_folds(examples: Sequence[Example], n_folds: int = 5, seed: int = 0) -
         raise ConfigError("every example needs a passage group to be split without leakage")
     if len(sizes) < n_folds:
         raise ConfigError(f"{len(sizes)} passage groups cannot fill {n_folds} folds")
-    order = sorted(sizes, key=lambda g: (-sizes[g], _rank(seed, g)))
+    order = sorted(sizes, key=lambda g: (-sizes[g], seeded_rank(seed, g)))
     load = [0] * n_folds
     folds: dict[str, int] = {}
     for group in order:
@@ -117,8 +112,8 @@ def nested_subset(train: Sequence[Example], k: int | str, subset_seed: int,
     order: sizes up to the gold side draw exactly what a gold-only curve draws, larger ones go past it.
     """
     size = parse_size(k)
-    ordered = [*sorted(train, key=lambda e: _rank(subset_seed, e.id)),
-               *sorted(extension, key=lambda e: _rank(subset_seed, e.id))]
+    ordered = [*sorted(train, key=lambda e: seeded_rank(subset_seed, e.id)),
+               *sorted(extension, key=lambda e: seeded_rank(subset_seed, e.id))]
     if size == ALL:
         return ordered
     if size > len(ordered):
@@ -134,5 +129,5 @@ def carve_validation(subset: Sequence[Example], fraction: float = 0.2, seed: int
     if len(subset) < 2:
         raise ConfigError(f"cannot carve a validation split from {len(subset)} question(s)")
     n_val = min(len(subset) - 1, max(minimum, round(fraction * len(subset))))
-    ordered = sorted(subset, key=lambda e: _rank(seed, "val:" + e.id))
+    ordered = sorted(subset, key=lambda e: seeded_rank(seed, "val:" + e.id))
     return ordered[n_val:], ordered[:n_val]

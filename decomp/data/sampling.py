@@ -10,18 +10,14 @@ questions (less than one passage over), and the fold's mix of question forms.
 
 from __future__ import annotations
 
-import hashlib
 from collections import Counter, defaultdict
 from collections.abc import Sequence
 
 from decomp.data.schema import Example
+from decomp.hashing import seeded_int, seeded_rank
 
 METHOD = "passages-stratified-by-operators-v1"
 MIN_PASSAGES = 3  # fewer passages than this with one signature: stratify that signature by its final operator
-
-
-def _rank(seed: int, key: str) -> str:
-    return hashlib.sha256(f"eval:{seed}:{key}".encode()).hexdigest()
 
 
 def _strata(groups: dict[str, list[Example]]) -> dict[str, str]:
@@ -40,14 +36,15 @@ def sample_passages(examples: Sequence[Example], n: int, seed: int = 0) -> tuple
         groups[e.group or e.id].append(e)
     members: dict[str, list[str]] = defaultdict(list)
     strata = _strata(groups)
-    for g in sorted(groups, key=lambda g: _rank(seed, g)):
+    salt = f"eval:{seed}"  # apart from the protocols' orders of the same seed
+    for g in sorted(groups, key=lambda g: seeded_rank(salt, g)):
         members[strata[g]].append(g)
     # Stratified order: passage j of a stratum of m sits at (j + offset) / m, so every prefix of the order
     # holds each stratum in proportion to its passages; the sample is the shortest prefix reaching n questions.
     position = {}
     for s, gs in members.items():
-        offset = int(_rank(seed, "stratum:" + s)[:8], 16) / 16**8
-        position.update({g: ((j + offset) / len(gs), _rank(seed, g)) for j, g in enumerate(gs)})
+        offset = seeded_int(salt, "stratum:" + s, 8) / 16**8
+        position.update({g: ((j + offset) / len(gs), seeded_rank(salt, g)) for j, g in enumerate(gs)})
     chosen, count = set(), 0
     for g in sorted(groups, key=position.__getitem__):
         if count >= n:

@@ -10,7 +10,6 @@ protocol) it excludes no pool question. Every `deployed` evaluation question is 
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -21,6 +20,7 @@ from decomp.data.datasets import DATASETS, get_dataset, resolve_data_dir
 from decomp.data.protocols import gold_split
 from decomp.data.sources.break_ import BreakRow, load_break
 from decomp.errors import ConfigError
+from decomp.hashing import seeded_int
 
 
 def _key(question: str) -> str:
@@ -58,8 +58,7 @@ def break_split(fold: int | None, n_folds: int = 5, seed: int = 0, val_fraction:
     ids, texts = held_out(fold, n_folds, seed, data_dir)
     usable = [r for r in table.rows if r.steps]
     kept = [r for r in usable if r.question_id not in ids and _key(r.question) not in texts]
-    is_val = {r.question_id: int(hashlib.sha256(f"{seed}:{r.question_id}".encode()).hexdigest(), 16) % 1000
-              < val_fraction * 1000 for r in kept}
+    is_val = {r.question_id: seeded_int(seed, r.question_id) % 1000 < val_fraction * 1000 for r in kept}
     return BreakSplit([r for r in kept if not is_val[r.question_id]], [r for r in kept if is_val[r.question_id]],
                       len(usable) - len(kept), len(table.rows) - len(usable))
 

@@ -17,11 +17,11 @@ import torch
 from torch.utils.data import DataLoader
 from transformers import get_linear_schedule_with_warmup
 
+from decomp.data.batching import bucket_batch_sampler, pad_features
 from decomp.decomposers.rules import question_text
 from decomp.decomposers.scoring import normal_form
 from decomp.errors import ConfigError
 from decomp.qdmr.steps import OPERATORS, Step, references_of, validate_references
-from decomp.readers.batching import bucket_batch_sampler, pad_features
 from decomp.readers.models import eos_token_id, load_generative, load_tokenizer
 
 _STEP = re.compile(r"^\s*([a-z]+)\s*:\s*(.+?)\s*$", re.S)

@@ -26,8 +26,6 @@ predicted side from seed + 1).
 
 from __future__ import annotations
 
-import hashlib
-import json
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 from pathlib import PurePath
@@ -36,6 +34,7 @@ import numpy as np
 
 from decomp.curves.rows import context_setting
 from decomp.errors import DataError
+from decomp.hashing import json_digest
 from decomp.leaderboard.bootstrap import Draws, Scores, detectable, interval, over_units, r4, unit_means
 from decomp.leaderboard.model import (
     Best,
@@ -515,7 +514,7 @@ def _provenance(rows: list[dict], command: str, n_boot: int, seed: int) -> Prove
     for row in rows:
         for package, version in row["versions"].items():
             versions[package].add(version)
-    digest = hashlib.sha256(json.dumps(rows, sort_keys=True).encode("utf-8")).hexdigest()
+    digest = json_digest(rows, default=None)
     return Provenance(
         command=command, curves=tuple(sorted({r["curve"] for r in rows})),
         run_ids=tuple(r["run_id"] for r in rows), git_commits=tuple(sorted({r["git_commit"] for r in rows})),

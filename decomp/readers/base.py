@@ -22,12 +22,12 @@ from torch.utils.data import DataLoader
 from torchmetrics import MeanMetric
 from transformers import PreTrainedModel, get_linear_schedule_with_warmup
 
+from decomp.data.batching import pad_features
 from decomp.data.features import Featurized, TrainingData, tokenizer_key, training_features, training_loader
 from decomp.data.schema import Example
 from decomp.errors import ConfigError
-from decomp.readers.batching import pad_features
+from decomp.metrics.scoring import prediction_record
 from decomp.readers.models import load_tokenizer, resize_embeddings
-from decomp.readers.scoring import prediction_record
 from decomp.strategies import get_strategy
 from decomp.types import ReaderInput
 

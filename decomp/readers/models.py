@@ -178,11 +178,6 @@ def loaded_copy(key: tuple, load: Callable[[], tuple[PreTrainedModel, Sequence[s
     return model
 
 
-def clear_loaded() -> None:
-    """Forget the loaded models (they are read from disk again on next use)."""
-    _LOADED.clear()
-
-
 def _new_parameters(model: nn.Module, not_loaded: Sequence[str]) -> dict[str, tuple[str, ...]]:
     """{module name: names of its randomly initialised parameters}, leaving out parameters tied to loaded ones
     (an LM head tied to the word embeddings keeps the checkpoint's values)."""

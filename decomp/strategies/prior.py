@@ -20,6 +20,7 @@ from collections.abc import Callable, Sequence
 
 from decomp.data.schema import Example
 from decomp.errors import ConfigError
+from decomp.metrics.scoring import score
 from decomp.strategies.base import Strategy, register
 from decomp.types import Prediction, ReaderInput, join_spans
 
@@ -110,8 +111,6 @@ def choice(question: str) -> tuple[str, str] | None:
 def chosen_position(example: Example, options: tuple[str, str]) -> int | None:
     """Which option (0 or 1) the example's gold answer is, by the example's own metric (F1, then EM); None
     when neither overlaps it or both do equally."""
-    from decomp.readers.scoring import score  # the official metric of the example's source (imports no model)
-
     scores = [score(option, example)[::-1] for option in options]
     if max(scores)[0] <= 0 or scores[0] == scores[1]:
         return None

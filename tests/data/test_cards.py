@@ -1,4 +1,4 @@
-"""Dataset cards (data/*.yaml) and the registry discovered from decomp/data/dataset_*.py agree."""
+"""Dataset cards (decomp/data/cards/*.yaml) and the registry discovered from decomp/data/dataset_*.py agree."""
 
 from __future__ import annotations
 
@@ -19,7 +19,7 @@ def test_the_registry_is_what_the_cards_declare():
     assert set(DATASETS) == {"drop", "hotpotqa", "synthetic"}
     check_registry(DATASETS)
     assert {n for n, c in load_cards().items() if c["role"] == "dataset"} == set(DATASETS)
-    assert cards_dir() == cards.Path(cards.__file__).resolve().parents[2] / "data"  # the checkout's data/
+    assert cards_dir() == cards.Path(cards.__file__).resolve().parent  # package data beside the module
 
 
 def test_cards_name_the_loaders_hub_datasets_and_official_files():
@@ -58,7 +58,7 @@ def test_a_dataset_without_card_or_a_card_without_dataset(tmp_path, monkeypatch)
         check_registry(DATASETS)
     extra = yaml.safe_load((tmp_path / "drop.yaml").read_text()) | {"name": "squad"}
     (tmp_path / "squad.yaml").write_text(yaml.safe_dump(extra))
-    shutil.copy(cards.Path(__file__).resolve().parents[2] / "data" / "hotpotqa.yaml", tmp_path)
+    shutil.copy(cards.Path(cards.__file__).parent / "hotpotqa.yaml", tmp_path)
     with pytest.raises(ConfigError, match="card .*squad.yaml declares dataset 'squad', but no module registers it"):
         check_registry(DATASETS)
     (tmp_path / "squad.yaml").write_text("name: squad\nrole: dataset\n")

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import pytest
 
+from decomp.data.batching import bucket_batch_sampler
 from decomp.data.decompositions import write_decompositions
 from decomp.data.module import DecompDataModule, ResumableLoader
 from decomp.errors import ConfigError
 from decomp.qdmr.steps import Step
-from decomp.readers.batching import bucket_batch_sampler
 
 SYNTHETIC = {"n": 60, "seed": 0, "n_deployed": 10}
 

@@ -11,9 +11,9 @@ import pytest
 
 from decomp.data.schema import Answer, Example, Paragraph
 from decomp.metrics.breakdown import executor_answer_distribution, is_count_question
+from decomp.metrics.scoring import prediction_record
 from decomp.qdmr.steps import parse_decomposition
 from decomp.readers import ExtractiveReader
-from decomp.readers.scoring import prediction_record
 from decomp.strategies import get_strategy
 
 FRUITS = ("apples", "pears", "plums", "cherries", "lemons", "grapes", "melons", "peaches")

@@ -98,7 +98,7 @@ def existing_break_file(source: Source, data_dir: Path | None, config: str, spli
     if not path.is_file():
         where = "the shared layout has BREAK dev and test only; " if source.kind == SHARED and split == "train" else ""
         raise ConfigError(f"{source.option}: BREAK {split} file not found: {path} ({where}expected the official "
-                          f"layout <folder>/{config}/{{train,dev,test}}.csv; see data/break.yaml)")
+                          f"layout <folder>/{config}/{{train,dev,test}}.csv; see decomp/data/cards/break.yaml)")
     return path
 
 

@@ -5,8 +5,8 @@ import pytest
 from decomp.data.datasets import DATASETS, Dataset
 from decomp.data.schema import Answer, Example, Paragraph
 from decomp.errors import ConfigError
-from decomp.readers import scoring
-from decomp.readers.scoring import metric_for, prediction_record, score
+from decomp.metrics import scoring
+from decomp.metrics.scoring import metric_for, prediction_record, score
 from decomp.types import Prediction
 
 

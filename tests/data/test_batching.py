@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import torch
 
-from decomp.readers.batching import LengthBucketSampler, bucket_batch_sampler, pad_features
+from decomp.data.batching import LengthBucketSampler, bucket_batch_sampler, pad_features
 
 LENGTHS = [(k * 37) % 101 + 5 for k in range(103)]
 

@@ -1,15 +1,16 @@
-"""Dataset cards: one YAML per dataset under the repository's top-level `data/` (sources, hub names, official
-file names, checksums, licence, sizes, how to obtain the files).
+"""Dataset cards: one YAML per dataset beside this module (sources, hub names, official file names,
+checksums, licence, sizes, how to obtain the files).
 
-The cards are read from the checkout the package runs from (`<repo>/data`, found beside the `decomp`
-package, as `configs/` is), or from $DECOMP_CARDS_DIR. The registry must match them: every registered
-dataset has a card with `role: dataset`, and every such card a registered dataset.
+The cards are package data, read through `importlib.resources`, so an installed package (not only a
+checkout) finds them; $DECOMP_CARDS_DIR points at another folder of cards. The registry must match them:
+every registered dataset has a card with `role: dataset`, and every such card a registered dataset.
 """
 
 from __future__ import annotations
 
 import os
 from collections.abc import Mapping
+from importlib import resources
 from pathlib import Path
 
 import yaml
@@ -23,12 +24,13 @@ ROLES = ("dataset", "decompositions")
 
 
 def cards_dir() -> Path:
-    """$DECOMP_CARDS_DIR, else the `data/` folder of the checkout holding this package."""
+    """$DECOMP_CARDS_DIR, else this package's folder (installed as package data)."""
     value = os.environ.get(CARDS_ENV)
-    path = Path(value) if value else Path(__file__).resolve().parents[2] / "data"
+    # A regular package installed on disk (setuptools, editable or not) gives a real path here.
+    path = Path(value) if value else Path(str(resources.files(__name__)))
     if not path.is_dir() or not any(path.glob("*.yaml")):
-        raise ConfigError(f"no dataset cards (*.yaml) in {path}: run from a checkout of the repository or set "
-                          f"{CARDS_ENV} to its data/ folder")
+        raise ConfigError(f"no dataset cards (*.yaml) in {path}: reinstall decomp (the cards are its package "
+                          f"data) or set {CARDS_ENV} to a folder of cards")
     return path
 
 
