@@ -21,7 +21,7 @@ import numpy as np
 import torch
 from lightning.fabric.connector import _PRECISION_INPUT
 from lightning.pytorch import Callback, LightningDataModule, LightningModule, Trainer
-from lightning.pytorch.callbacks import BasePredictionWriter, ModelCheckpoint
+from lightning.pytorch.callbacks import BasePredictionWriter
 from lightning.pytorch.cli import LightningCLI
 
 from decomp.curves.preflight import writable_folder
@@ -30,6 +30,7 @@ from decomp.io import write_atomic
 from decomp.metrics.breakdown import executor_answer_distribution, per_operator
 from decomp.precision import resolve_precision
 from decomp.provenance import config_hash, git_commit, package_versions
+from decomp.readers.checkpoint import AtomicCheckpoint
 
 # A killed `fit` loses at most this many optimizer steps (a few minutes of MiniLM on 2 CPU cores); the shipped
 # configs carry it as `checkpoint.every_n_train_steps`.
@@ -98,24 +99,6 @@ class RunRecorder(BasePredictionWriter):
                                            "per_operator": per_operator(records, ops),
                                            "executor_answers": executor_answer_distribution(records, eval_set),
                                            **self.run_summary(trainer, module)})
-
-
-class AtomicCheckpoint(ModelCheckpoint):
-    """Writes each checkpoint beside its name and renames it into place, so a kill during the write (likelier
-    now that `last.ckpt` is saved periodically) leaves the previous `last.ckpt` whole, never a truncated one."""
-
-    def _save_checkpoint(self, trainer: Trainer, filepath: str) -> None:
-        partial = filepath + ".partial"
-        super()._save_checkpoint(trainer, partial)
-        if trainer.is_global_zero:
-            os.replace(partial, filepath)
-        trainer.strategy.barrier("atomic_checkpoint")
-        self._last_checkpoint_saved = filepath
-
-    def on_train_end(self, trainer: Trainer, module: LightningModule) -> None:
-        # Saving by steps, Lightning saves nothing when training ends: the steps since the last save would be lost.
-        if self.save_last and self._last_global_step_saved != trainer.global_step:
-            self._save_last_checkpoint(trainer, self._monitor_candidates(trainer))
 
 
 def keep_earlier_logs(log_dir: Path) -> Path | None:

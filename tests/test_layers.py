@@ -23,6 +23,7 @@ LAYERS: tuple[frozenset[str], ...] = tuple(frozenset(layer) for layer in (
     {"metrics"},  # scores examples: reads `data.schema` and the dataset registry's metric choice
     {"strategies"},
     {"readers"},
+    {"adapt"},  # trains a reader's starting point (readers.starts resolves it for every reader)
     {"curves", "decomposers"},
     {"leaderboard", "lightning_cli"},
     {"cli"},

@@ -16,8 +16,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     from pathlib import Path
 
-    from decomp.adapt.recipe import load_recipe
     from decomp.data.datasets import resolve_data_dir
+    from decomp.readers.starts import load_recipe
 
     recipe = load_recipe(args.config)  # a bad recipe fails before torch is imported
     from decomp.adapt.train import adapt

@@ -18,15 +18,13 @@ from pathlib import Path
 
 import torch
 
-from decomp.adapt.disjoint import Protected, paragraph_prints, protected, question_print
-from decomp.adapt.recipe import CARD, HEADS, Recipe
-from decomp.adapt.sources import OUTSIDE_SOURCES, dev_outside, load_source
+from decomp.data.adaptation import OUTSIDE_SOURCES, dev_outside, load_source
 from decomp.data.cache import file_fingerprint
 from decomp.data.module import ResumableTraining
+from decomp.data.overlap import Protected, paragraph_prints, protected, question_print
 from decomp.data.schema import Example
 from decomp.errors import ConfigError
-
-PRINTS = "prints.json"  # question and paragraph prints of every adaptation record, for the curves' check
+from decomp.readers.starts import CARD, HEADS, PRINTS, Recipe
 
 
 class AdaptData(ResumableTraining):
@@ -137,10 +135,10 @@ def adapt(recipe: Recipe, data_dir: Path, cache_dir: Path | None = None, progres
     Lightning callbacks (a progress line, or a test's interruption)."""
     from lightning import Trainer
 
-    from decomp.curves.config import reader_class
-    from decomp.lightning_cli import AtomicCheckpoint
     from decomp.precision import resolve_precision
     from decomp.provenance import git_commit, hardware, package_versions
+    from decomp.readers import REGISTRY
+    from decomp.readers.checkpoint import AtomicCheckpoint
 
     folder = recipe.folder(cache_dir)
     if (folder / CARD).is_file():
@@ -154,7 +152,7 @@ def adapt(recipe: Recipe, data_dir: Path, cache_dir: Path | None = None, progres
     t = recipe.training
     torch.manual_seed(t.seed)
     args = {**recipe.reader_args, "lr": t.lr, "warmup_ratio": t.warmup_ratio, "seed": t.seed}
-    reader = reader_class(recipe.kind)(**args, strategy="none")
+    reader = REGISTRY[recipe.kind](**args, strategy="none")
     data = AdaptData(train, t.batch_size)
     data.use_training_data(reader.training_data())
     work = folder.with_name(folder.name + ".work")

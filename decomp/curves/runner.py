@@ -312,8 +312,7 @@ def _quiet() -> None:
 def check_adapted_starts(config: CurveConfig, run_dir: Path) -> None:
     """Readers that start from an adapted model: one starting point per curve, and none that read what the
     curve evaluates on."""
-    from decomp.adapt.disjoint import check_curve_start
-    from decomp.adapt.recipe import adapted_folder, read_card
+    from decomp.readers.starts import adapted_folder, check_curve_start, read_card
 
     inits = {}
     for kind, args in config.readers.items():

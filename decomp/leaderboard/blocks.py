@@ -186,6 +186,10 @@ class Verbatim:
 Block = Heading | Para | Bullets | Table | Code | Image | Verbatim
 
 
+def _by_size(items: Iterable, key=lambda item: item.k) -> list:
+    return sorted(items, key=lambda item: size_key(key(item)))
+
+
 def _spread(values: Iterable) -> str:
     """One value, or the range when the strategies at a size differ."""
     found = sorted(set(values))

@@ -113,7 +113,7 @@ class ReaderModule(L.LightningModule):
     def starting_point(self) -> dict | None:
         """The adapted starting point (`decomp adapt`) this reader began from: recipe name and hash, which rows
         record; None for any other model."""
-        from decomp.adapt.recipe import adapted_folder, read_card
+        from decomp.readers.starts import adapted_folder, read_card
 
         folder = adapted_folder(self.hparams.model)
         if folder is None:
@@ -124,7 +124,7 @@ class ReaderModule(L.LightningModule):
     def load_adapted_heads(self) -> None:
         """Load the heads an adapted folder saved beside its transformers model (a head of another shape, or
         one the folder lacks, keeps its fresh initialisation)."""
-        from decomp.adapt.recipe import HEADS, adapted_folder
+        from decomp.readers.starts import HEADS, adapted_folder
 
         folder = adapted_folder(self.hparams.model)
         if folder is None or not (folder / HEADS).is_file():

@@ -53,7 +53,7 @@ def resolve(spec: str) -> str:
     """The hub name or folder transformers loads (for tiny specs: the MiniLM folder, for its tokenizer)."""
     if spec in (MINILM, TINY_BERT, TINY_T5):
         return minilm_path()
-    from decomp.adapt.recipe import ADAPTED, adapted_folder
+    from decomp.readers.starts import ADAPTED, adapted_folder
 
     if spec.startswith(ADAPTED):  # a starting point made by `decomp adapt`
         return str(adapted_folder(spec))

@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 import yaml
 
-from decomp.adapt.recipe import load_recipe
 from decomp.cli import main
 from decomp.errors import ConfigError
+from decomp.readers.starts import load_recipe
 
 ROOT = Path(__file__).resolve().parents[2]
 TINY_RECIPE = ROOT / "configs" / "adapt" / "tiny.yaml"
@@ -57,9 +57,9 @@ def test_a_recipe_reading_a_pool_passage_stops_naming_it_before_anything_is_writ
 
 
 def test_drop_overlap_leaves_out_and_counts_what_the_evaluation_sets_read(tmp_path):
-    from decomp.adapt.disjoint import protected
     from decomp.adapt.train import gather
     from decomp.data.datasets import resolve_data_dir
+    from decomp.data.overlap import protected
 
     recipe = load_recipe(_recipe(tmp_path, sources=[{"name": "hotpotqa-train", "drop_overlap": True}],
                                  held_out=10))
@@ -121,8 +121,9 @@ def test_adapt_writes_a_folder_with_its_card_resumes_after_an_interruption_and_s
 
 
 def test_a_curve_is_refused_when_its_adapted_start_read_an_evaluated_passage(tmp_path):
-    from decomp.adapt.disjoint import check_curve_start, paragraph_prints, protected_examples
     from decomp.data.datasets import resolve_data_dir
+    from decomp.data.overlap import paragraph_prints, protected_examples
+    from decomp.readers.starts import check_curve_start
 
     pool = protected_examples("hotpotqa", "gold", resolve_data_dir())
     folder = tmp_path / "start"

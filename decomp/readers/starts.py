@@ -15,13 +15,15 @@ from pathlib import Path
 
 import yaml
 
-from decomp.adapt.sources import SOURCES
+from decomp.data.adaptation import SOURCES
 from decomp.data.cache import default_cache_dir
+from decomp.data.overlap import paragraph_prints, protected_examples, question_print
 from decomp.errors import ConfigError
 
 ADAPTED = "adapted/"
 FORMAT = "adapt-v1"  # bump when what `decomp adapt` writes for the same recipe changes
 CARD = "card.json"
+PRINTS = "prints.json"  # question and paragraph prints of every adaptation record, for the curves' check
 HEADS = "heads.pt"  # the reader's own heads beside the transformers model (tagging, span count, ...)
 
 
@@ -160,3 +162,28 @@ def adapted_folder(spec: str) -> Path | None:
 
 def read_card(folder: Path) -> dict:
     return json.loads((folder / CARD).read_text())
+
+
+def check_curve_start(model: str, dataset: str, data: dict) -> None:
+    """A curve whose reader starts from an adapted model: no question or paragraph it evaluates on (its
+    protocol's evaluation set, the whole pool for `gold`) was read in adaptation. Stops at the first, naming
+    the adaptation source, its question and the evaluation question."""
+    import json
+
+    folder = adapted_folder(model)
+    if folder is None:
+        return
+    prints = json.loads((folder / PRINTS).read_text())
+    options = {k: data[k] for k in ("data_dir", "source", "break_source", "break_config") if data.get(k)}
+    protocol = data.get("protocol", "gold")
+    if dataset == "synthetic":
+        return  # generated on the fly: no adaptation source holds its passages
+    for e in protected_examples(dataset, protocol, **options):
+        seen = prints["questions"].get(question_print(e))
+        shared = next((prints["paragraphs"][p] for p in sorted(paragraph_prints(e)) if p in prints["paragraphs"]),
+                      None)
+        if seen or shared:
+            raise ConfigError(f"model {model!r} was adapted on {seen or shared}, which shares "
+                              f"{'the question' if seen else 'a passage'} with {dataset}/{protocol} evaluation "
+                              f"question {e.id!r} ({e.question[:80]!r}; passage {e.group!r}): the curve would "
+                              "score a reader on what it was trained on")

@@ -12,7 +12,7 @@ import json
 from collections.abc import Callable
 from pathlib import Path
 
-from decomp.adapt.disjoint import Protected
+from decomp.data.overlap import Protected
 from decomp.data.schema import Answer, Example, Paragraph
 from decomp.data.sources.drop import clean_text, passage_key
 from decomp.errors import ConfigError, DataError

@@ -88,30 +88,3 @@ def protected(pairs: dict[str, Sequence[str]], data_dir=None) -> Protected:
             found.add(f"{dataset}/{protocol}", protected_examples(dataset, protocol, data_dir))
     return found
 
-
-def check_curve_start(model: str, dataset: str, data: dict) -> None:
-    """A curve whose reader starts from an adapted model: no question or paragraph it evaluates on (its
-    protocol's evaluation set, the whole pool for `gold`) was read in adaptation. Stops at the first, naming
-    the adaptation source, its question and the evaluation question."""
-    import json
-
-    from decomp.adapt.recipe import adapted_folder
-    from decomp.adapt.train import PRINTS
-
-    folder = adapted_folder(model)
-    if folder is None:
-        return
-    prints = json.loads((folder / PRINTS).read_text())
-    options = {k: data[k] for k in ("data_dir", "source", "break_source", "break_config") if data.get(k)}
-    protocol = data.get("protocol", "gold")
-    if dataset == "synthetic":
-        return  # generated on the fly: no adaptation source holds its passages
-    for e in protected_examples(dataset, protocol, **options):
-        seen = prints["questions"].get(question_print(e))
-        shared = next((prints["paragraphs"][p] for p in sorted(paragraph_prints(e)) if p in prints["paragraphs"]),
-                      None)
-        if seen or shared:
-            raise ConfigError(f"model {model!r} was adapted on {seen or shared}, which shares "
-                              f"{'the question' if seen else 'a passage'} with {dataset}/{protocol} evaluation "
-                              f"question {e.id!r} ({e.question[:80]!r}; passage {e.group!r}): the curve would "
-                              "score a reader on what it was trained on")
