@@ -74,7 +74,10 @@ class Budget:
     the steps at every size). val_every: steps between validation rounds (null: once per epoch). min_delta: the
     gain in the tuning metric (its own scale, e.g. F1 points) a round must exceed to count as an improvement, as
     in Lightning's EarlyStopping; below it a round counts against patience, so noise-sized gains on a small
-    validation split do not keep a converged fit training.
+    validation split do not keep a converged fit training. min_val_questions: a final fit whose carved
+    validation split would hold fewer questions trains on the whole subset under the rule instead (the step
+    cap: the space's `epochs`, lifted to min_steps, cut at max_steps), because a split of 3 to 13 questions
+    chooses nothing (the rows say which rule stopped each fit).
     """
 
     max_steps: int
@@ -82,6 +85,7 @@ class Budget:
     patience: int | None = 3
     val_every: int | None = None
     min_delta: float = 0.0
+    min_val_questions: int = 0
 
     @property
     def kind(self) -> str:
@@ -319,6 +323,8 @@ def _budget(check: _Checker, raw: dict, sizes: list) -> Budget:
         floor = 0 if name == "min_steps" else 1
         if value is not None and value < floor and not (name == "patience" and value == 0):
             raise check.fail(f"budget.{name}", f"must be an integer >= {floor}, got {value!r}")
+    if budget.min_val_questions < 0:
+        raise check.fail("budget.min_val_questions", f"must be >= 0, got {budget.min_val_questions!r}")
     if budget.min_delta < 0:
         raise check.fail("budget.min_delta", f"must be >= 0, got {budget.min_delta!r}")
     if budget.min_steps > budget.max_steps:

@@ -114,11 +114,16 @@ def suggest(trial: optuna.Trial, space: dict) -> dict:
 
 
 def train_cell(config: CurveConfig, cell: Cell, params: dict, seed: int, validation: bool, callbacks: tuple = (),
-               cache: FitCache | None = None, run_id: str = ""):
+               cache: FitCache | None = None, run_id: str = "", by_rule: bool = False):
     """Build the cell's data and reader with `params` and train under the budget: (data module, reader,
     budget record, validation tracker or None). With `cache`, a fit it holds is loaded instead of trained
-    (no tracker then) and a fit trained here is added to it."""
+    (no tracker then) and a fit trained here is added to it. `by_rule`: a validation split smaller than
+    `budget.min_val_questions` is given back to training and the fit runs to the rule's cap."""
     dm = _data_module(config, cell, params["batch_size"], validation)
+    small_split = None
+    if by_rule and validation and len(dm.val_set) < config.budget.min_val_questions:
+        small_split, validation = len(dm.val_set), False
+        dm = _data_module(config, cell, params["batch_size"], validation=False)
     reader = _reader(config, cell, params, seed)
     dm.use_training_data(reader.training_data())  # one training-data path with `decomp fit`
     key = cache.key(reader, dm, params["batch_size"], config.budget, config.metric,
@@ -130,6 +135,10 @@ def train_cell(config: CurveConfig, cell: Cell, params: dict, seed: int, validat
     loader = dm.train_dataloader()
     budget, tracker = fit(config.budget, config.metric, functools.partial(_trainer, config), reader, loader,
                           dm.val_dataloader() if validation else None, params.get("epochs"), callbacks, echo=True)
+    if small_split is not None:
+        budget["stop_reason"] = f"{budget['stop_reason']} (rule: a validation split of {small_split} < " \
+                                f"{config.budget.min_val_questions} questions chooses nothing)"
+    budget["min_val_questions"] = config.budget.min_val_questions
     if key:
         cache.save(key, reader, budget, trained_by=run_id)
     return dm, reader, budget, tracker
@@ -224,7 +233,7 @@ def _evaluate_reader(config: CurveConfig, cell: Cell, params: dict, seed: int, c
                   "stop_reason": "zero-shot", "patience": None}
     else:
         dm, reader, budget, _ = train_cell(config, cell, params, seed, validation=config.budget.kind == "converged",
-                                           cache=cache, run_id=run_id)
+                                           cache=cache, run_id=run_id, by_rule=True)
     trainer = _trainer(config, -1, [])
     trainer.test(reader, dm.test_dataloader(), verbose=False)
     metrics = {k: float(v) for k, v in trainer.callback_metrics.items() if k.startswith("test_")}

@@ -255,3 +255,16 @@ def test_an_in_context_reader_gets_the_subset_as_demonstrations(write_config, tm
     rows = {r["k"]: r for r in assert_rows_once(run_dir, config)}
     assert {k: (r["learner"], r["n_demonstrations"], r["budget"], r["trials"]) for k, r in rows.items()} == {
         0: ("in-context", 0, None, []), 6: ("in-context", 5, None, [])}
+
+
+def test_a_validation_split_below_min_val_questions_gives_way_to_the_rule(write_config, tmp_path):
+    budget = {"min_steps": 3, "max_steps": 6, "patience": 1, "val_every": 1, "min_val_questions": 50}
+    config = write_config(sizes=[10], training_seeds=[0], budget=budget,
+                          tuning={"n_trials": 0, "space": {"lr": 5e-4, "batch_size": 4, "epochs": 1}})
+    run_dir = tmp_path / "run"
+    assert main(["curve", "--config", str(config), "--run-dir", str(run_dir)]) == 0
+    (row,) = assert_rows_once(run_dir, config)
+    assert row["n_train"] == 10 and row["n_val"] == 0  # the 2-question split went back to training
+    b = row["budget"]
+    assert b["val_rounds"] == 0 and b["min_val_questions"] == 50 and b["steps_trained"] == b["cap"] >= 3
+    assert b["stop_reason"].endswith(" (rule: a validation split of 2 < 50 questions chooses nothing)")
