@@ -84,6 +84,7 @@ def _files(recipe: Recipe, data_dir: Path) -> dict[str, str]:
     folders = {"squad": raw / "qa-adapt" / "squad", "quoref": raw / "qa-adapt" / "quoref",
                "ropes": raw / "qa-adapt" / "ropes", "hotpotqa-train": raw / "qa-adapt" / "hotpotqa-train",
                "drop-train": raw / "qa-adapt" / "drop-train", "drop-dev-outside": raw / "drop",
+               "drop-train-steps": raw / "drop" / "successive-prompting",
                "hotpotqa-dev-outside": raw / "hotpotqa"}
     out = {}
     for spec in recipe.sources:

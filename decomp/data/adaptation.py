@@ -84,6 +84,25 @@ def _drop_train(data_dir: Path) -> list[Example]:
     return _relabel(list(seen.values()), "drop-train")
 
 
+def _drop_train_steps(data_dir: Path) -> list[Example]:
+    """Successive Prompting's sub-questions with their answers, each a question over its passage: the only
+    gold signal for the steps a decomposition strategy asks (BREAK has no sub-answers). Steps whose answer is
+    missing, and symbolic steps (`if_then(...)`, `diff(...)`: the executor's, not a reader's) are left out."""
+    from dataclasses import replace
+
+    from decomp.data.sources.drop import SP_FUNCTION, load_successive_prompting
+
+    path = data_dir / "raw" / "drop" / "successive-prompting" / "drop_dataset_train_300_annotations.json"
+    out = []
+    for e in load_successive_prompting(path).examples:
+        for k, (step, answer) in enumerate(zip(e.decomposition, e.sub_answers, strict=False), start=1):
+            if answer is None or answer.is_empty() or "#" in step.text or SP_FUNCTION.match(step.text):
+                continue
+            out.append(replace(e, id=f"{e.id}#{k}", question=clean_text(step.text), answers=(answer,),
+                               decomposition=(), sub_answers=()))
+    return _relabel(out, "drop-train-steps")
+
+
 def _hotpotqa_train(data_dir: Path) -> list[Example]:
     from decomp.data.sources.hotpotqa import load_hotpotqa_file
 
@@ -103,6 +122,7 @@ FILE_SOURCES: dict[str, Callable[[Path], list[Example]]] = {
     "quoref": _files("quoref", "quoref-dev-v0.1.json"),
     "ropes": _files("ropes", "train-v1.0.json", "dev-v1.0.json"),
     "drop-train": _drop_train,
+    "drop-train-steps": _drop_train_steps,
     "hotpotqa-train": _hotpotqa_train,
 }
 OUTSIDE_SOURCES = {"drop-dev-outside": "drop", "hotpotqa-dev-outside": "hotpotqa"}
