@@ -217,7 +217,10 @@ class _Sides:
             output_dir=self.workdir, max_steps=max_steps, per_device_train_batch_size=a.batch_size,
             per_device_eval_batch_size=a.eval_batch_size, learning_rate=a.lr, weight_decay=weight_decay,
             warmup_steps=warmup_ratio, bf16=bf16(), seed=seed, save_strategy="no", report_to="none",
-            disable_tqdm=True, torch_compile=a.compile)
+            disable_tqdm=True, torch_compile=a.compile,
+            # bf16 on a CPU with AVX512-BF16: without use_cpu, transformers refuses "Your setup doesn't support
+            # bf16/gpu" (it checks for a GPU first).
+            use_cpu=not torch.cuda.is_available())
 
     # --- evaluation, on our trained weights for both sides, so that their answers must agree ---------------
     def eval_inputs(self) -> list:

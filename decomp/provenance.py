@@ -25,12 +25,17 @@ def package_versions() -> dict[str, str]:
 
 
 def hardware() -> str:
-    """The accelerator a run used, else the CPU: 'NVIDIA H100 80GB HBM3' or 'cpu x86_64, 2 cores'."""
+    """The accelerator a run used, else the CPU with its bf16 capability (machines here differ: bf16 autocast
+    is native with AVX512-BF16/AMX, emulated and far slower without): 'NVIDIA H100 80GB HBM3' or
+    'cpu x86_64, 2 cores, 2 torch threads, avx512_bf16'."""
     import torch
+
+    from decomp.precision import cpu_has_bf16
 
     if torch.cuda.is_available():
         return torch.cuda.get_device_name(0)
-    return f"cpu {platform.machine()}, {os.cpu_count()} cores, {torch.get_num_threads()} torch threads"
+    bf16 = "avx512_bf16" if cpu_has_bf16() else "no native bf16"
+    return f"cpu {platform.machine()}, {os.cpu_count()} cores, {torch.get_num_threads()} torch threads, {bf16}"
 
 
 @functools.cache

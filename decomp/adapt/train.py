@@ -17,6 +17,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import torch
+from lightning.pytorch import Callback
 
 from decomp.data.adaptation import OUTSIDE_SOURCES, dev_outside, load_source
 from decomp.data.cache import file_fingerprint
@@ -25,6 +26,19 @@ from decomp.data.overlap import Protected, paragraph_prints, protected, question
 from decomp.data.schema import Example
 from decomp.errors import ConfigError
 from decomp.readers.starts import CARD, HEADS, PRINTS, Recipe
+
+
+class StepLines(Callback):
+    """Without the progress bar (`--no-progress`, logs): a line every `every` steps with the loss."""
+
+    def __init__(self, every: int = 50) -> None:
+        self.every = every
+
+    def on_train_batch_end(self, trainer, module, outputs, batch, batch_idx) -> None:
+        if trainer.global_step % self.every == 0:
+            loss = outputs["loss"] if isinstance(outputs, dict) else outputs
+            print(f"  step {trainer.global_step}/{trainer.max_steps}: loss {float(loss):.3f}", file=sys.stderr,
+                  flush=True)
 
 
 class AdaptData(ResumableTraining):
@@ -161,7 +175,8 @@ def adapt(recipe: Recipe, data_dir: Path, cache_dir: Path | None = None, progres
     precision = resolve_precision(t.precision)
     checkpoint = AtomicCheckpoint(dirpath=work / "checkpoints", save_last=True, save_top_k=0,
                                   every_n_train_steps=t.checkpoint_every)
-    trainer = Trainer(max_steps=t.steps, precision=precision, logger=False, callbacks=[checkpoint, *callbacks],
+    lines = [] if progress else [StepLines()]
+    trainer = Trainer(max_steps=t.steps, precision=precision, logger=False, callbacks=[checkpoint, *lines, *callbacks],
                       enable_progress_bar=progress, enable_model_summary=False, num_sanity_val_steps=0,
                       limit_val_batches=0, accelerator="cpu" if not torch.cuda.is_available() else "auto",
                       devices=1)

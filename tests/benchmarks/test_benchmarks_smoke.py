@@ -108,3 +108,18 @@ def test_cpu_ceiling_refuses_a_count_below_one_by_its_flag(flag, capsys):
     with pytest.raises(SystemExit):
         cpu_ceiling.parse_args([flag, "0"])
     assert f"argument {flag}: expected a whole number of at least 1, got '0'" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("bf16", [True, False])
+def test_the_trainer_baseline_builds_its_arguments_in_bf16_and_fp32_on_any_cpu(bf16, tmp_path, monkeypatch):
+    """Machines here differ: with AVX512-BF16 `precision: auto` picks bf16, and transformers then refuses
+    `TrainingArguments(bf16=True)` on a CPU unless told to use it; without, fp32. Both paths must build."""
+    from types import SimpleNamespace
+
+    from benchmarks import throughput
+
+    monkeypatch.setattr(throughput, "bf16", lambda: bf16)
+    fake = SimpleNamespace(workdir=str(tmp_path), args=SimpleNamespace(batch_size=4, eval_batch_size=4, lr=1e-4,
+                                                                       compile=False))
+    args = throughput._Sides._training_args(fake, max_steps=2, seed=0, warmup_ratio=0.0, weight_decay=0.0)
+    assert args.bf16 is bf16 and args.max_steps == 2
