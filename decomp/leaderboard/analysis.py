@@ -111,8 +111,11 @@ def decomposition_source(row: dict) -> str:
 
 
 def reader_series(row: dict) -> str:
-    """The reader as a series name: a reader that learns in context is apart from the same reader fine-tuned."""
-    return f"{row['reader']} in-context" if row.get("learner") == "in-context" else row["reader"]
+    """The reader as a series name: a reader that learns in context is apart from the same reader fine-tuned,
+    and one that starts from an adapted model (`decomp adapt`) apart from one that does not."""
+    name = f"{row['reader']} in-context" if row.get("learner") == "in-context" else row["reader"]
+    init = (row.get("reader_args") or {}).get("init")
+    return f"{name}, QA-adapted ({init['adapted']})" if init else name
 
 
 def readerless(row: dict) -> bool:
@@ -144,6 +147,10 @@ def _panels(rows: list[dict]) -> dict[PanelKey, list[dict]]:
             d, c, source, b = setting(row)
             targets = [key for key in grouped if (key[0], key[1], key[3]) == (d, c, source)
                        and not all(readerless(r) for r in grouped[key])]
+            # A curve's own readers first: two curves on the same data (say, two starting points) each
+            # compare with the prior rows they ran, never with both curves' copies of the same cell.
+            targets = [key for key in targets if any(r.get("curve") == row.get("curve") for r in grouped[key])] \
+                or targets
             for key in targets or [(d, c, reader_series(row), source, b)]:
                 grouped[key].append(row)
     return {key: sorted(found, key=lambda r: r["run_id"]) for key, found in grouped.items()}

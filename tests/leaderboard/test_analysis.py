@@ -346,3 +346,22 @@ def test_a_fold_that_lags_behind_is_named_as_missing():
 
     group = analyse(_two_folds(lagging=True), command="t", n_boot=100).groups[0]
     assert missing_cells(group) == ["none@16 (fold 1, subset seed 1)", "explicit-hybrid@16 (fold 1, subset seed 1)"]
+
+
+def test_an_adapted_starting_point_is_a_panel_of_its_own_with_its_own_prior_rows():
+    plain = curve({"none": {10: BASE}}, curve="drop-cpu")
+    plain += curve({"prior": {10: BASE}}, reader="none", learner="none", curve="drop-cpu")
+    init = {"adapted": "minilm-qa", "hash": "abc", "steps": 9}
+    adapted = [dict(r, run_id=f"a-{r['run_id']}", curve="drop-cpu-adapted",
+                    reader_args={**r.get("reader_args", {}), "init": init})
+               for r in curve({"none": {10: BETTER}, "prior": {10: BASE}})]
+    adapted = [dict(r, reader_args={}) if r["strategy"] == "prior" else r for r in adapted]
+    for r in adapted:
+        if r["strategy"] == "prior":
+            r.update(reader="none", learner="none")
+    groups = analyse(plain + adapted, command="t").groups
+    assert [g.reader for g in groups] == ["extractive", "extractive, QA-adapted (minilm-qa)"]
+    for g in groups:  # each panel's prior is its own curve's 3 seeds, not both curves' 6
+        prior = one(g.points, strategy="prior")
+        assert prior.n_seeds == 3, prior
+    assert one(groups[1].differences, strategy="none", baseline="prior").em.mean == 20.0
