@@ -133,6 +133,9 @@ class ReaderModule(L.LightningModule):
         own = self.state_dict()
         kept = {k: v for k, v in state.items() if k in own and own[k].shape == v.shape}
         self.load_state_dict(kept, strict=False)
+        fresh = sorted({k.split(".")[0] for k in own if not k.startswith(("model.", "scores.")) and k not in kept})
+        if fresh:
+            log.warning("%s has no trained %s: they start untrained", folder.name, ", ".join(fresh))
 
     # --- strategy and data -------------------------------------------------------------------------
     def attach_strategy(self, strategy) -> None:
