@@ -7,7 +7,6 @@ its folder; a recipe may itself start from another adapted model (stages).
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 from dataclasses import asdict, dataclass, field, fields
@@ -19,6 +18,7 @@ from decomp.data.adaptation import SOURCES
 from decomp.data.cache import default_cache_dir
 from decomp.data.overlap import paragraph_prints, protected_examples, question_print
 from decomp.errors import ConfigError
+from decomp.hashing import json_digest
 
 ADAPTED = "adapted/"
 FORMAT = "adapt-v1"  # bump when what `decomp adapt` writes for the same recipe changes
@@ -75,19 +75,25 @@ class Recipe:
 
         key = {k: v for k, v in self.resolved().items() if k != "description"}
         key["reader_version"] = REGISTRY[self.kind].version
-        return hashlib.sha256(json.dumps(key, sort_keys=True).encode()).hexdigest()[:12]
+        return json_digest(key, 12, default=None)
 
     def folder(self, cache_dir: str | Path | None = None) -> Path:
         return Path(cache_dir or default_cache_dir()) / "adapted" / f"{self.name}-{self.digest}"
 
 
-def _typed(cls, raw: object, where: str, path: str):
+def _check_keys(cls, raw: object, where: str, path: str) -> None:
+    """`raw` is a mapping whose keys are fields of `cls`; else an error naming the file and the key."""
     if not isinstance(raw, dict):
-        raise ConfigError(f"{path}: {where} must be a mapping, got {type(raw).__name__}")
+        raise ConfigError(f"{path}: {where or 'the top'} must be a mapping, got {type(raw).__name__}")
     known = {f.name for f in fields(cls)}
     unknown = sorted(set(raw) - known)
     if unknown:
-        raise ConfigError(f"{path}: unknown key {where}.{unknown[0]} (known: {', '.join(sorted(known))})")
+        key = f"{where}.{unknown[0]}" if where else unknown[0]
+        raise ConfigError(f"{path}: unknown key {key} (known: {', '.join(sorted(known))})")
+
+
+def _typed(cls, raw: object, where: str, path: str):
+    _check_keys(cls, raw, where, path)
     try:
         return cls(**raw)
     except TypeError as exc:
@@ -103,14 +109,9 @@ def load_recipe(path: str | Path) -> Recipe:
         raise ConfigError(f"cannot read adaptation recipe {path}: {exc.strerror}") from None
     except yaml.YAMLError as exc:
         raise ConfigError(f"{path}: not valid YAML ({exc})") from None
-    if not isinstance(raw, dict):
-        raise ConfigError(f"{path}: expected a mapping at the top")
+    _check_keys(Recipe, raw, "", str(path))
     from decomp.readers import REGISTRY
 
-    known = {f.name for f in fields(Recipe)}
-    unknown = sorted(set(raw) - known)
-    if unknown:
-        raise ConfigError(f"{path}: unknown key {unknown[0]} (known: {', '.join(sorted(known))})")
     for key in ("name", "reader", "sources", "training"):
         if key not in raw:
             raise ConfigError(f"{path}: missing key {key}")
