@@ -62,14 +62,14 @@ def build_parser() -> argparse.ArgumentParser:
     stats = data.add_parser("stats", help="dataset cards, joined/unjoined counts per split, step and operator "
                                           "histograms")
     stats.add_argument("--dataset", choices=(*sorted(DATASETS), "all"), default="all",
-                       help="a registered dataset (each has its card, data/<name>.yaml), or all")
+                       help="a registered dataset (each has its card, decomp/data/cards/<name>.yaml), or all")
     _add_source_arguments(stats)
     stats.add_argument("--n-synthetic", type=int, default=1000, help="size of the synthetic set shown")
     stats.set_defaults(run=_data_stats)
     prepare = data.add_parser("prepare", help="build a dataset's joined tables from its configured sources into "
                                               "data/cache and data/prepared")
     prepare.add_argument("--dataset", choices=sorted(DATASETS), required=True,
-                         help="a registered dataset (each has its card, data/<name>.yaml)")
+                         help="a registered dataset (each has its card, decomp/data/cards/<name>.yaml)")
     _add_source_arguments(prepare)
     prepare.add_argument("--out", default=None, help="folder for the JSONL tables (default: data/prepared/...)")
     prepare.add_argument("--cache-dir", default=None, help="Arrow cache folder (default: data/cache)")
