@@ -200,12 +200,22 @@ class DecompCLI(LightningCLI):
     def before_fit(self) -> None:
         folder = run_dir(self.trainer)
         writable_folder(folder)  # an unwritable save_dir: a one-line error now, not a traceback at the first log
+        self._check_adapted_start()
         self._resume_or_refuse(folder)
         keep_earlier_logs(folder)
         self._record_config()
         # The reader's featurization goes to the data layer, which then builds the training batches itself.
         if hasattr(self.datamodule, "use_training_data") and hasattr(self.model, "training_data"):
             self.datamodule.use_training_data(self.model.training_data())
+
+    def _check_adapted_start(self) -> None:
+        """A reader started from an adapted model must not have read what this run evaluates on (as a curve
+        checks it)."""
+        from decomp.readers.starts import check_curve_start
+
+        model, hparams = getattr(self.model, "hparams", {}), getattr(self.datamodule, "hparams", {})
+        if "model" in model and "dataset" in hparams:
+            check_curve_start(str(model["model"]), hparams["dataset"], dict(hparams))
 
     def _resume_or_refuse(self, folder: Path) -> None:
         """`--ckpt_path last` in a run without a checkpoint would silently train from step 0 (Lightning only
