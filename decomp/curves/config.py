@@ -310,10 +310,16 @@ def _readers(check: _Checker, raw: dict) -> dict[str, dict]:
     for kind, args in raw.items():
         if kind not in known:
             raise check.fail(f"readers.{kind}", f"unknown reader; {did_you_mean(kind, known)}known: {', '.join(known)}")
-        check.section(schema.reader_arguments(kind) or reader_class(kind), args, f"readers.{kind}",
-                      skip=READER_OWNED, owned_hint=" (strategies, training_seeds, tuning.space)")
-        out[kind] = dict(args or {})  # as written: the reader fills its own defaults
+        typed = check.section(schema.reader_arguments(kind) or reader_class(kind), args, f"readers.{kind}",
+                              skip=READER_OWNED, owned_hint=" (strategies, training_seeds, tuning.space)")
+        out[kind] = _as_written(args, typed)
     return out
+
+
+def _as_written(raw: dict | None, typed: dict) -> dict:
+    """The keys written, with the values jsonargparse typed (PyYAML reads `5e-2` as a string; `decomp fit`
+    gives the class the float, so must a curve). Keys not written stay out: the class fills its own defaults."""
+    return {key: typed[key] for key in raw or {}}
 
 
 def _budget(check: _Checker, raw: dict, sizes: list) -> Budget:
@@ -346,9 +352,9 @@ def parse_config(raw: Any, source: str = "<dict>") -> CurveConfig:
     for key in ("name", "dataset"):
         if not top[key]:
             raise check.fail(key, "must be a non-empty string")
-    data = dict(raw.get("data") or {})
-    check.section(schema.data_arguments(), data, "data", skip=CELL_OWNED,
-                  owned_hint=" (dataset, sizes, folds, subset_seeds, tuning.space/val_fraction)")
+    data = _as_written(raw.get("data"), check.section(
+        schema.data_arguments(), raw.get("data"), "data", skip=CELL_OWNED,
+        owned_hint=" (dataset, sizes, folds, subset_seeds, tuning.space/val_fraction)"))
     protocol = data.get("protocol", "gold")
     if protocol not in PROTOCOLS:
         raise check.fail("data.protocol", f"must be one of {list(PROTOCOLS)}, got {protocol!r}")
