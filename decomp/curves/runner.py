@@ -280,6 +280,18 @@ def retrain_and_test(config: CurveConfig, cell: Cell, study: optuna.Study | None
         n_demonstrations=out.n_demonstrations, precision=out.precision, spec=spec)
 
 
+def replay(spec: RunSpec, row: dict) -> dict:
+    """Train and test again the run `row`'s spec describes: no tuning (the spec holds the chosen hyper-
+    parameters), no fit cache, nothing written. The replayed row keeps the row's names (run_id, config hash,
+    study), which hash the YAML as written, not the resolved config the spec holds."""
+    _quiet()
+    torch.set_num_threads(worker_threads())  # as run_curve: a CPU fit's float sums depend on the thread count
+    git_commit()
+    replayed = retrain_and_test(spec.config, spec.cell, None, spec.seed, row["run_id"], row["config_hash"],
+                                params=spec.params)
+    return {**replayed, "study": row.get("study")}
+
+
 def run_worker(config: CurveConfig, storage_url: str, run_dir: Path, on_row=None,
                cache: FitCache | None = None) -> None:
     """Work through every cell: tune (shared with other workers), then claim and run missing rows."""
