@@ -53,9 +53,14 @@ def compare(original: dict, replayed: dict, tolerance: float) -> tuple[list[str]
     alike = sum(original["examples"][i].get("prediction") == replayed["examples"][i].get("prediction")
                 for i in shared)
     lines.append(f"predictions: {alike} of {len(original['examples'])} examples the same")
-    lines += [f"differs: {name} {original.get(name)!r} -> {replayed.get(name)!r}" for name in PROVENANCE
-              if original.get(name) != replayed.get(name)]
+    before, after = _provenance(original), _provenance(replayed)
+    lines += [f"differs: {name} {before[name]!r} -> {after[name]!r}" for name in before if before[name] != after[name]]
     return lines, same
+
+
+def _provenance(row: dict) -> dict:
+    return {**{name: row.get(name) for name in PROVENANCE},
+            "reader_version": (row.get("reader_args") or {}).get("reader_version")}
 
 
 def run(args: argparse.Namespace) -> int:

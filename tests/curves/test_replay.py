@@ -65,9 +65,11 @@ def test_a_row_without_a_spec_loads_and_is_refused_by_file_and_line(tmp_path, ca
 
 def test_scores_compare_within_the_tolerance():
     row = {"em": 50.0, "f1": 60.0, "examples": {"a": {"prediction": "x"}, "b": {"prediction": "y"}}}
-    moved = {**row, "f1": 60.5, "examples": {"a": {"prediction": "x"}, "b": {"prediction": "z"}}}
+    moved = {**row, "f1": 60.5, "examples": {"a": {"prediction": "x"}, "b": {"prediction": "z"}},
+             "reader_args": {"reader_version": "2"}}
     lines, same = compare(row, moved, 0.0)
     assert not same and "predictions: 1 of 2 examples the same" in lines and any("+0.500" in x for x in lines)
+    assert "differs: reader_version None -> '2'" in lines  # what may explain a moved score
     assert compare(row, moved, 0.5)[1] and compare(row, row, 0.0)[1]
 
 
