@@ -83,6 +83,10 @@ def build_parser() -> argparse.ArgumentParser:
     from decomp.curves import add_trace_arguments
 
     add_curve_arguments(sub.add_parser("curve", help="a learning curve as Optuna studies"))
+    from decomp.curves.replay import add_arguments as add_replay_arguments
+
+    add_replay_arguments(sub.add_parser("replay", help="train and test a result row again from the run spec it "
+                                                       "embeds, and compare its scores"))
     add_trace_arguments(sub.add_parser("traces", help="a strategy's answers at one size, question by question, "
                                                       "with their traces and the baselines' answers"))
 

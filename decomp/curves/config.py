@@ -12,8 +12,9 @@ from __future__ import annotations
 
 import difflib
 import itertools
+import json
 import re
-from dataclasses import MISSING, dataclass, field, fields, is_dataclass
+from dataclasses import MISSING, asdict, dataclass, field, fields, is_dataclass
 from pathlib import Path
 from typing import Any, Literal
 
@@ -310,10 +311,16 @@ def _readers(check: _Checker, raw: dict) -> dict[str, dict]:
     for kind, args in raw.items():
         if kind not in known:
             raise check.fail(f"readers.{kind}", f"unknown reader; {did_you_mean(kind, known)}known: {', '.join(known)}")
-        check.section(schema.reader_arguments(kind) or reader_class(kind), args, f"readers.{kind}",
-                      skip=READER_OWNED, owned_hint=" (strategies, training_seeds, tuning.space)")
-        out[kind] = dict(args or {})  # as written: the reader fills its own defaults
+        typed = check.section(schema.reader_arguments(kind) or reader_class(kind), args, f"readers.{kind}",
+                              skip=READER_OWNED, owned_hint=" (strategies, training_seeds, tuning.space)")
+        out[kind] = _as_written(args, typed)
     return out
+
+
+def _as_written(raw: dict | None, typed: dict) -> dict:
+    """The keys written, with the values jsonargparse typed (PyYAML reads `5e-2` as a string; `decomp fit`
+    gives the class the float, so must a curve). Keys not written stay out: the class fills its own defaults."""
+    return {key: typed[key] for key in raw or {}}
 
 
 def _budget(check: _Checker, raw: dict, sizes: list) -> Budget:
@@ -346,9 +353,9 @@ def parse_config(raw: Any, source: str = "<dict>") -> CurveConfig:
     for key in ("name", "dataset"):
         if not top[key]:
             raise check.fail(key, "must be a non-empty string")
-    data = dict(raw.get("data") or {})
-    check.section(schema.data_arguments(), data, "data", skip=CELL_OWNED,
-                  owned_hint=" (dataset, sizes, folds, subset_seeds, tuning.space/val_fraction)")
+    data = _as_written(raw.get("data"), check.section(
+        schema.data_arguments(), raw.get("data"), "data", skip=CELL_OWNED,
+        owned_hint=" (dataset, sizes, folds, subset_seeds, tuning.space/val_fraction)"))
     protocol = data.get("protocol", "gold")
     if protocol not in PROTOCOLS:
         raise check.fail("data.protocol", f"must be one of {list(PROTOCOLS)}, got {protocol!r}")
@@ -361,7 +368,8 @@ def parse_config(raw: Any, source: str = "<dict>") -> CurveConfig:
     if tuning.pruner is not None:
         import optuna
 
-        tuning.pruner = check.section(optuna.pruners.MedianPruner, tuning.pruner, "tuning.pruner")
+        tuning.pruner = _as_written(tuning.pruner, check.section(optuna.pruners.MedianPruner, tuning.pruner,
+                                                                 "tuning.pruner"))
     else:
         tuning.pruner = {"n_startup_trials": 3, "n_warmup_steps": 0}
     if tuning.grace_period is None:
@@ -395,3 +403,63 @@ def load_config(path: str | Path) -> CurveConfig:
     except yaml.YAMLError as exc:
         raise ConfigError(f"curve config {path} is not valid YAML: {exc}") from None
     return parse_config(raw, str(path))
+
+
+# --- the run spec a row embeds ------------------------------------------------------------------------
+SPEC_VERSION = 1  # 1: the resolved curve config, the cell, the training seed, the final fit's hyper-parameters
+
+
+def config_spec(config: CurveConfig) -> dict:
+    """The config as load_config resolved it, as a curve YAML mapping (typed values, tuning and budget with
+    their defaults filled in): `parse_config` reads it back to a config that runs the same cells alike."""
+    spec = {
+        "name": config.name, "dataset": config.dataset, "data": config.data, "readers": config.readers,
+        "strategies": [{"name": s.name, "options": s.options} for s in config.strategies], "sizes": config.sizes,
+        "folds": config.folds, "subset_seeds": config.subset_seeds, "training_seeds": config.training_seeds,
+        "tuning": {**asdict(config.tuning), "space": config.space}, "budget": asdict(config.budget),
+        "trainer": config.trainer, "run_dir": config.run_dir}
+    return json.loads(json.dumps(spec))  # a copy, and JSON as the row will hold it
+
+
+@dataclass(frozen=True)
+class RunSpec:
+    """One (cell, training seed) of a curve: all a row needs to be trained and tested again."""
+
+    config: CurveConfig
+    cell: Cell
+    seed: int
+    params: dict  # the final fit's hyper-parameters (the best trial's, or the fixed space)
+
+    def to_dict(self) -> dict:
+        cell = self.cell
+        return {"spec_version": SPEC_VERSION, "config": config_spec(self.config),
+                "cell": {"reader": cell.reader, "strategy": {"name": cell.strategy.name,
+                                                             "options": cell.strategy.options},
+                         "k": cell.k, "fold": cell.fold, "subset_seed": cell.subset_seed},
+                "training_seed": self.seed, "params": json.loads(json.dumps(self.params))}
+
+    @classmethod
+    def from_dict(cls, spec: object, source: str) -> RunSpec:
+        """The run a row's `spec` describes, checked as a curve config is; errors name `source`."""
+        def fail(where: str, message: str) -> ConfigError:
+            return ConfigError(f"run spec {source}: field 'spec.{where}': {message}")
+
+        if not isinstance(spec, dict) or spec.get("spec_version") != SPEC_VERSION:
+            version = spec.get("spec_version") if isinstance(spec, dict) else None
+            raise fail("spec_version", f"is {version!r}; this code reads spec_version {SPEC_VERSION}")
+        config = parse_config(spec.get("config"), f"{source} (spec.config)")
+        raw = spec.get("cell")
+        try:
+            strategy = Strategy(raw["strategy"]["name"], dict(raw["strategy"]["options"] or {}))
+            cell = Cell(raw["reader"], strategy, raw["k"], raw["fold"], raw["subset_seed"])
+        except (KeyError, TypeError):
+            raise fail("cell", f"expected {{reader, strategy: {{name, options}}, k, fold, subset_seed}}, "
+                               f"got {raw!r}") from None
+        if cell not in config.cells():
+            raise fail("cell", f"{cell.key} is not a cell of the spec's config")
+        seed, params = spec.get("training_seed"), spec.get("params")
+        if isinstance(seed, bool) or not isinstance(seed, int):
+            raise fail("training_seed", f"expected an integer, got {seed!r}")
+        if not isinstance(params, dict):
+            raise fail("params", f"expected a mapping of hyper-parameters, got {params!r}")
+        return cls(config, cell, seed, params)

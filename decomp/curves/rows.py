@@ -24,7 +24,7 @@ from decomp.io import JsonLines
 from decomp.metrics.breakdown import executor_answer_distribution
 
 RESULTS = "results.jsonl"
-ROW_VERSION = 2  # 2: prediction/passage per example, budget, trials, search, eval_sample, learner, ...
+ROW_VERSION = 3  # 2: prediction/passage per example, budget, trials, search, ...; 3: spec (replayable)
 
 TEXT_FIELDS = ("run_id", "curve", "dataset", "reader", "strategy", "decompositions", "git_commit", "config_hash")
 INT_FIELDS = ("subset_seed", "training_seed")
@@ -93,6 +93,16 @@ def _answer_counts(value: object) -> str | None:
     return None if ok else "expected a mapping of answer text -> count"
 
 
+def _spec(value: object) -> str | None:
+    """The shape of a run spec (`decomp.curves.config.RunSpec`, which checks its content when it is replayed)."""
+    shape = {"spec_version": int, "config": dict, "cell": dict, "training_seed": int, "params": dict}
+    if isinstance(value, dict) and all(isinstance(value.get(k), t) and not isinstance(value.get(k), bool)
+                                       for k, t in shape.items()):
+        return None
+    keys = sorted(value) if isinstance(value, dict) else type(value).__name__
+    return f"expected a mapping with {', '.join(shape)} of those types, got {keys}"
+
+
 def _run_time(value: object) -> str | None:
     return None if _is_number(value) and value >= 0 else "expected a non-negative number"
 
@@ -104,6 +114,7 @@ OPTIONAL: dict[str, Callable[[object], str | None]] = {
     "n_distractors": _count,
     "budget": _budget, "trials": _trials, "search": _one_of(SEARCHES), "eval_sample": _eval_sample,
     "learner": _one_of(LEARNERS), "n_demonstrations": _count, "executor_answers": _answer_counts,
+    "spec": _spec,
     "strategy_version": lambda v: None if isinstance(v, str | int) and not isinstance(v, bool)
     else "expected a version string or integer",
 }
@@ -172,11 +183,12 @@ def build_row(*, run_id: str, config, cell, seed: int, trials: list[dict], best:
               data: dict, strategy: dict, reader: dict, params: dict, metrics: dict, per_operator: dict,
               records: list[dict], examples: list, run_time_s: float, config_hash: str, study_name: str | None,
               budget: dict | None, learner: str, n_demonstrations: int | None = None,
-              precision: str | None = None) -> dict:
+              precision: str | None = None, spec: dict) -> dict:
     """One checked result row. `examples` are the evaluation `Example`s: per example the row keeps em/f1
     (0-1), the final predicted answer, its passage group, answer type, question type and QDMR operators,
     so the leaderboard bootstraps over passages and questions, pairs strategies on the same examples and
-    breaks scores down from the rows alone. `best` is the chosen trial ({number, value}), None untuned."""
+    breaks scores down from the rows alone. `best` is the chosen trial ({number, value}), None untuned.
+    `spec` is the run's `RunSpec.to_dict()`: `decomp replay` trains and tests the row again from it alone."""
     from decomp.provenance import git_commit, hardware, package_versions
 
     by_id = {e.id: e for e in examples}
@@ -207,7 +219,7 @@ def build_row(*, run_id: str, config, cell, seed: int, trials: list[dict], best:
         "n_trials": sum(t["state"] in ("COMPLETE", "PRUNED", "FAIL") for t in trials),
         "run_time_s": round(run_time_s, 2), "git_commit": git_commit(), "config_hash": config_hash,
         "data_hash": {"train": data["train_hash"], "eval": data["eval_hash"]}, "versions": package_versions(),
-        "hardware": hardware(),
+        "hardware": hardware(), "spec": spec,
     }
     if data.get("n_distractors"):  # `context: gold` plus distractors: part of what was measured
         row["n_distractors"] = data["n_distractors"]

@@ -25,7 +25,7 @@ import torch
 from lightning.pytorch import Callback, Trainer, seed_everything
 from optuna.trial import TrialState
 
-from decomp.curves.config import INT_PARAMS, Cell, CurveConfig, load_config, reader_class
+from decomp.curves.config import INT_PARAMS, Cell, CurveConfig, RunSpec, load_config, reader_class
 from decomp.curves.fit_cache import FitCache
 from decomp.curves.predictions import predictions_path, write_predictions
 from decomp.curves.preflight import check_run_dir, check_starting_points, check_versions
@@ -250,18 +250,21 @@ def _trials(study: optuna.Study | None) -> list[dict]:
 
 
 def retrain_and_test(config: CurveConfig, cell: Cell, study: optuna.Study | None, seed: int, run_id: str,
-                     config_hash: str, run_dir: Path | None = None, cache: FitCache | None = None) -> dict:
-    """Train with the best trial's setting (the fixed space when the cell is not tuned), test, build the row;
-    with `run_dir`, the predictions and their traces go to its predictions file first."""
+                     config_hash: str, run_dir: Path | None = None, cache: FitCache | None = None,
+                     params: dict | None = None) -> dict:
+    """Train with the best trial's setting (the fixed space when the cell is not tuned; `params` when given,
+    as a replay does), test, build the row with the run's spec; with `run_dir`, the predictions and their
+    traces go to its predictions file first."""
     from decomp.metrics.breakdown import per_operator
 
     start = time.time()
-    if getattr(_strategy_class(cell), "needs_reader", True):
+    reads = getattr(_strategy_class(cell), "needs_reader", True)
+    if params is None:
         params = {**{k: v for k, v in config.space.items() if not isinstance(v, list | dict)},
-                  **(study.best_trial.params if study is not None else {})}
-        out = _evaluate_reader(config, cell, params, seed, cache, run_id)
-    else:
-        params, out = {}, _evaluate_prior(config, cell)
+                  **(study.best_trial.params if study is not None else {})} if reads else {}
+    params = dict(params)  # max_steps is added below: the spec keeps what the fit was given
+    spec = RunSpec(config, cell, seed, dict(params)).to_dict()
+    out = _evaluate_reader(config, cell, params, seed, cache, run_id) if reads else _evaluate_prior(config, cell)
     if out.budget:
         params["max_steps"] = out.budget["steps_trained"]
     best = {"number": study.best_trial.number, "value": study.best_value} if study is not None else None
@@ -274,7 +277,19 @@ def retrain_and_test(config: CurveConfig, cell: Cell, study: optuna.Study | None
         per_operator=per_operator(out.records, {e.id: e.operators for e in out.dm.eval_set}), records=out.records,
         examples=out.dm.eval_set, run_time_s=time.time() - start, config_hash=config_hash,
         study_name=study_name(config, cell), budget=out.budget, learner=out.learner,
-        n_demonstrations=out.n_demonstrations, precision=out.precision)
+        n_demonstrations=out.n_demonstrations, precision=out.precision, spec=spec)
+
+
+def replay(spec: RunSpec, row: dict) -> dict:
+    """Train and test again the run `row`'s spec describes: no tuning (the spec holds the chosen hyper-
+    parameters), no fit cache, nothing written. The replayed row keeps the row's names (run_id, config hash,
+    study), which hash the YAML as written, not the resolved config the spec holds."""
+    _quiet()
+    torch.set_num_threads(worker_threads())  # as run_curve: a CPU fit's float sums depend on the thread count
+    git_commit()
+    replayed = retrain_and_test(spec.config, spec.cell, None, spec.seed, row["run_id"], row["config_hash"],
+                                params=spec.params)
+    return {**replayed, "study": row.get("study")}
 
 
 def run_worker(config: CurveConfig, storage_url: str, run_dir: Path, on_row=None,

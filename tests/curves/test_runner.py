@@ -67,6 +67,9 @@ def test_tiny_curve_on_sqlite_writes_each_row_once_and_resumes(write_config, tmp
     assert row["search"] == "random" and row["learner"] == "finetune" and row["eval_sample"]["n_questions"] == 6
     assert len(row["trials"]) == 2 and all(set(t) >= {"number", "state", "params", "value"} for t in row["trials"])
     assert {t["number"] for t in row["trials"]} == {0, 1} and row["best_trial"] in (0, 1)
+    best = next(t for t in row["trials"] if t["number"] == row["best_trial"])  # what a replay trains with
+    assert row["spec"]["params"] == {**best["params"], "epochs": 1} and row["spec"]["training_seed"] == row[
+        "training_seed"]
     assert all(set(v) == {"em", "f1", "answer_type", "question_type", "operators", "prediction", "passage"}
                for v in row["examples"].values())
     assert row["n_eval_passages"] == len({v["passage"] for v in row["examples"].values()})
