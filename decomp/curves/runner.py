@@ -185,8 +185,8 @@ def _strategy_class(cell: Cell) -> type:
 
 def trains(cell: Cell) -> bool:
     """Whether the cell fine-tunes a reader (and so is tuned): not the prior, size 0 or an in-context reader."""
-    return (getattr(_strategy_class(cell), "needs_reader", True) and cell.k != 0
-            and not getattr(reader_class(cell.reader), "in_context", False))
+    return (_strategy_class(cell).needs_reader and cell.k != 0
+            and not reader_class(cell.reader).in_context)
 
 
 @dataclass
@@ -223,10 +223,10 @@ def _evaluate_reader(config: CurveConfig, cell: Cell, params: dict, seed: int, c
     """Fine-tune the reader under the budget (an in-context reader gets the subset as demonstrations;
     size 0 evaluates the starting model), then test it."""
     budget = n_demo = None
-    if getattr(reader_class(cell.reader), "in_context", False) or cell.k == 0:  # no training (nor batch size)
+    if reader_class(cell.reader).in_context or cell.k == 0:  # no training (nor batch size)
         dm = _data_module(config, cell, params.get("batch_size", 1), validation=False)
         reader = _reader(config, cell, params, seed)
-    if getattr(reader_class(cell.reader), "in_context", False):
+    if reader_class(cell.reader).in_context:
         n_demo = reader.set_demonstrations(list(dm.fit_set))
     elif cell.k == 0:
         budget = {"kind": config.budget.kind, "min_steps": 0, "max_steps": 0, "steps_trained": 0,
@@ -258,7 +258,7 @@ def retrain_and_test(config: CurveConfig, cell: Cell, study: optuna.Study | None
     from decomp.metrics.breakdown import per_operator
 
     start = time.time()
-    reads = getattr(_strategy_class(cell), "needs_reader", True)
+    reads = _strategy_class(cell).needs_reader
     if params is None:
         params = {**{k: v for k, v in config.space.items() if not isinstance(v, list | dict)},
                   **(study.best_trial.params if study is not None else {})} if reads else {}

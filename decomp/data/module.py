@@ -218,8 +218,8 @@ class DecompDataModule(ResumableTraining):
             else (split.eval, None)
         self.split = split
         strategy = getattr(self.trainer.lightning_module, "strategy", None) if self.trainer else None
-        if h.protocol == "deployed" and h.decompositions == "gold" and getattr(strategy, "needs_decomposition",
-                                                                               False):
+        if h.protocol == "deployed" and h.decompositions == "gold" and strategy is not None \
+                and strategy.needs_decomposition:
             raise ConfigError(f"the deployed protocol has no gold decompositions; strategy "
                               f"{strategy.name!r} needs data.decompositions=predicted and data.predicted_file")
         # Predicted decompositions replace gold ones at evaluation only: training uses the gold pool.

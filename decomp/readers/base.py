@@ -54,6 +54,8 @@ class ReaderModule(L.LightningModule):
     version: ClassVar[int] = 1
     model_keys: ClassVar[tuple[str, ...]]  # batch keys the model's forward takes
     featurizer_settings: ClassVar[tuple[str, ...]] = ("max_length",)  # settings the featurizer reads
+    # True: trains nothing; the curve runner hands it the training subset through `set_demonstrations`.
+    in_context: ClassVar[bool] = False
 
     def __init__(self, model: str = "minilm", max_length: int = 384, lr: float = 1e-4,
                  weight_decay: float = 0.01, warmup_ratio: float = 0.1, eval_batch_size: int = 32,
@@ -136,6 +138,10 @@ class ReaderModule(L.LightningModule):
         fresh = sorted({k.split(".")[0] for k in own if not k.startswith(("model.", "scores.")) and k not in kept})
         if fresh:
             log.warning("%s has no trained %s: they start untrained", folder.name, ", ".join(fresh))
+
+    def set_demonstrations(self, examples: Sequence[Example]) -> int:
+        """An `in_context` reader keeps `examples` as its demonstrations and says how many fit."""
+        raise NotImplementedError(f"{type(self).__name__} trains; only an in_context reader takes demonstrations")
 
     # --- strategy and data -------------------------------------------------------------------------
     def attach_strategy(self, strategy) -> None:

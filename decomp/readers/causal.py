@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable, Mapping, Sequence
-from typing import ClassVar
 
 import torch
 from transformers import AutoConfig, AutoModelForCausalLM, GenerationConfig, PreTrainedModel, PreTrainedTokenizerBase
@@ -139,7 +138,6 @@ class CausalReader(ReaderModule):
 
     model_keys = ("input_ids", "attention_mask", "labels")
     featurizer_settings = ("max_length", "max_new_tokens", "prompt", "instruction", "chat_template", "strategy")
-    in_context: ClassVar[bool] = False
 
     @classmethod
     def grid_args(cls, max_length: int) -> dict:

@@ -42,7 +42,8 @@ class Strategy(ABC):
 
     name: ClassVar[str]
     format_version: ClassVar[int]  # every strategy declares it; see the module docstring for when to bump it
-    needs_decomposition: ClassVar[bool] = True
+    needs_decomposition: ClassVar[bool] = True  # reads `example.decomposition` (the deployed protocol checks it)
+    needs_reader: ClassVar[bool] = True  # False: `fit(examples)` and `predict(examples)` answer without a reader
 
     def special_tokens(self) -> list[str]:
         """Tokens the reader's tokenizer must add (e.g. operator markers)."""

@@ -130,7 +130,7 @@ class Prior(Strategy):
     name = "prior"
     format_version = 3  # 2: two-way choices by the favoured position; 3: no choice in number questions, mid-
     # question and parallel options ("in the first quarter or the second quarter")
-    needs_reader = False  # the curve runner fits and runs it without building a reader
+    needs_reader = False
 
     def __init__(self) -> None:
         self.by_form: dict[tuple[str, str], Counter] = {}
