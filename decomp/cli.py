@@ -6,13 +6,10 @@ import argparse
 import sys
 
 from decomp.curves.config import load_config
-from decomp.data.datasets import DATASETS
+from decomp.data.datasets import DATASETS, SOURCE_OPTIONS
 from decomp.errors import DecompError
 
 LIGHTNING_COMMANDS = ("fit", "validate", "test", "predict")
-
-
-SOURCE_OPTIONS = ("source", "break_source", "break_config", "context", "n_distractors")
 
 
 def _sources(args: argparse.Namespace) -> dict:

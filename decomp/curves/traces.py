@@ -24,7 +24,6 @@ from pathlib import Path
 
 from decomp.curves.predictions import predictions_path, read_predictions
 from decomp.curves.rows import read_rows, results_path
-from decomp.data.dataset_hotpotqa import supporting_titles
 from decomp.data.schema import Example
 from decomp.errors import ConfigError
 from decomp.strategies.prior import choice
@@ -47,7 +46,7 @@ def answer_kind(question: str | None, prediction: str) -> str:
 def answer_source(example: Example, prediction: str) -> tuple[str, list[str]]:
     """Where the answer stands, as written and as whole words, in the question's paragraphs: one of `SOURCES`,
     and the titles of the paragraphs that hold it ("no" is not found in "Ignacio")."""
-    supporting, text = supporting_titles(example), prediction.strip()
+    supporting, text = example.supporting_titles(), prediction.strip()
     words = re.compile(rf"(?<!\w){re.escape(text)}(?!\w)")
     titles = [p.title for p in example.context if text and words.search(p.text)]
     in_supporting = any(t in supporting for t in titles)
@@ -206,7 +205,7 @@ def select(rows_file: str | Path, strategy: str, k: str, which: str = "correct",
     share = None
     if examples is not None and views:
         chosen = [examples[v.example_id] for v in views]
-        share = (sum(len(supporting_titles(e) & {p.title for p in e.context}) for e in chosen)
+        share = (sum(len(e.supporting_titles() & {p.title for p in e.context}) for e in chosen)
                  / sum(len(e.context) for e in chosen))
     return Selection(strategy, str(k), which, list(baselines), [r["run_id"] for r in mine], n_questions,
                      views, missing, operator, share)
@@ -221,7 +220,7 @@ def _paragraphs(path: Path, rows: list[dict]) -> dict[str, Example]:
         raise ConfigError(f"{path}: --where needs one dataset and context; the runs have {sorted(settings, key=str)}")
     (name, context, n_distractors), = settings
     examples = {e.id: e for e in get_dataset(name, context=context, n_distractors=n_distractors).pool()}
-    if not any(supporting_titles(e) for e in examples.values()):
+    if not any(e.supporting_titles() for e in examples.values()):
         raise ConfigError(f"--where: the questions of {name!r} name no supporting paragraphs (HotpotQA's do)")
     return examples
 

@@ -135,8 +135,8 @@ def dev_outside(dataset: str, protected: Protected, data_dir: Path) -> list[Exam
     from decomp.data.datasets import get_dataset
 
     ds = get_dataset(dataset, data_dir=data_dir)
-    records = ds.records("dev") if dataset == "drop" else ds.deployed()
-    kept = [e for e in records if not protected.touches(e) and e.answers and not e.answers[0].is_empty()]
+    kept = [e for e in ds.adaptation_records()
+            if not protected.touches(e) and e.answers and not e.answers[0].is_empty()]
     return _relabel(kept, f"{dataset}-dev-outside")
 
 

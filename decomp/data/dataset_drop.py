@@ -109,6 +109,10 @@ class Drop(Dataset):
 
         return self._cached("deployed", self._inputs("dev", "test"), build)
 
+    def adaptation_records(self) -> list[Example]:
+        """Every DROP dev question: adaptation then leaves out those the protected sets touch (their passages)."""
+        return self.records("dev")
+
     def silver(self, side: str) -> list[Example]:
         """DROP questions of `side` that BREAK does not cover; on the dev side only those on BREAK-dev passages
         (the gold pool's passages: folds then keep every passage on one side)."""

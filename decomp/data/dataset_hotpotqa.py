@@ -20,15 +20,10 @@ from decomp.hashing import seeded_rank
 CONTEXTS = ("distractor", "gold")
 
 
-def supporting_titles(example: Example) -> set[str]:
-    """Titles of the supporting paragraphs: sentence-level facts, or IRCoT's paragraph flags."""
-    return {t for t, _ in example.supporting_facts} or set(example.meta.get("supporting_titles") or ())
-
-
 def gold_context(example: Example, n_distractors: int = 0, seed: int = 0) -> Example:
     """The supporting paragraphs plus `n_distractors` others, all in a seeded order (never the file's: it
     would tell a reader which paragraphs are gold)."""
-    titles = supporting_titles(example)
+    titles = example.supporting_titles()
     gold = [p for p in example.context if p.title in titles]
     if not gold:
         raise DataError("no supporting paragraph in the context (context=gold needs supporting facts)",

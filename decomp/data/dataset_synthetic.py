@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 from decomp.data.datasets import Dataset, JoinSummary, register_dataset
 from decomp.data.schema import Example
@@ -20,6 +22,12 @@ class Synthetic(Dataset):
     """
 
     name = "synthetic"
+    generated = True
+
+    @classmethod
+    def options(cls, data: Mapping[str, Any]) -> dict:
+        """Its own options (n, seed, config knobs) under `data.synthetic`; it reads no files."""
+        return dict(data.get("synthetic") or {})
 
     def __init__(self, n: int = 1000, seed: int = 0, n_deployed: int = 500, config: dict | None = None,
                  data_dir: str | Path | None = None, lenient: bool = True) -> None:

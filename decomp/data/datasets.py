@@ -14,9 +14,10 @@ from __future__ import annotations
 import inspect
 import os
 from abc import ABC, abstractmethod
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from decomp.data.cache import cached_examples, file_fingerprint
 from decomp.data.schema import Example
@@ -38,6 +39,8 @@ DATA_DIR_ENV = "DECOMP_DATA_DIR"
 # Discovered on first read from `decomp/data/dataset_*.py` and the `decomp.datasets` entry points.
 DATASETS: Registry = Registry("dataset", "decomp.data", group="decomp.datasets", prefix="dataset_")
 MIN_JOINED = 0.5  # a configured (official or hub) source must join at least this share of BREAK's questions
+# Where a dataset read from files finds its parts: `data.*` of a config, `--source` etc. of `decomp data`.
+SOURCE_OPTIONS = ("source", "break_source", "break_config", "context", "n_distractors")
 
 
 def register_dataset(cls: type[Dataset]) -> type[Dataset]:
@@ -95,6 +98,8 @@ class Dataset(ABC):
 
     name: ClassVar[str]
     metric: ClassVar[str]  # "drop" or "hotpot"; a dataset mixing kinds overrides `metric_for` instead
+    # Made on the fly, not read: the source options do not apply and no adaptation source can hold its passages.
+    generated: ClassVar[bool] = False
 
     def __init__(self, data_dir: str | Path | None = None, lenient: bool = True, source: str | None = None,
                  break_source: str | None = None, break_config: str = "QDMR-high-level") -> None:
@@ -148,6 +153,12 @@ class Dataset(ABC):
         return examples
 
     @classmethod
+    def options(cls, data: Mapping[str, Any]) -> dict:
+        """Constructor options from a `data` section (`DecompDataModule`'s arguments, `decomp data stats`'s
+        flags): the data folder, leniency and source options; `get_dataset` drops those left None."""
+        return {k: data[k] for k in ("data_dir", "lenient", *SOURCE_OPTIONS) if k in data}
+
+    @classmethod
     def metric_for(cls, source: str) -> str:
         """The official metric ("drop" or "hotpot") scoring an example of this dataset from `source`."""
         return cls.metric
@@ -169,6 +180,11 @@ class Dataset(ABC):
     def deployed(self) -> list[Example]:
         """Questions without gold decompositions that share no passage with the pool."""
 
+    def adaptation_records(self) -> list[Example]:
+        """Dev questions `decomp adapt` may train on (`<name>-dev-outside`, before the recipe's protected
+        evaluation sets are taken out): by default the deployed set, the questions outside the gold pool."""
+        return self.deployed()
+
     def silver(self, side: str) -> list[Example]:
         """Source questions of `side` ("train" or "dev") that BREAK does not decompose: candidates for
         training on predicted decompositions."""
@@ -183,5 +199,5 @@ class Dataset(ABC):
         return []
 
 
-__all__ = ["DATASETS", "FOLDER", "HUB", "SHARED", "Dataset", "JoinSummary", "check_join", "get_dataset",
-           "register_dataset", "resolve_data_dir"]
+__all__ = ["DATASETS", "FOLDER", "HUB", "SHARED", "SOURCE_OPTIONS", "Dataset", "JoinSummary", "check_join",
+           "get_dataset", "register_dataset", "resolve_data_dir"]

@@ -148,9 +148,9 @@ class DecompDataModule(ResumableTraining):
         except ConfigError as exc:
             raise ConfigError(f"data.k: {exc}") from None
         named = {"source": source, "break_source": break_source, "context": context, "n_distractors": n_distractors}
-        if dataset == "synthetic" and any(v is not None for v in named.values()):
+        if DATASETS[dataset].generated and any(v is not None for v in named.values()):
             raise ConfigError(f"data.{next(k for k, v in named.items() if v is not None)} does not apply to the "
-                              "synthetic dataset")
+                              f"{dataset} dataset")
         if train_decompositions not in ("gold", "predicted"):
             raise ConfigError(f"data.train_decompositions must be gold or predicted, got {train_decompositions!r}")
         if (train_decompositions == "predicted") != bool(train_predicted_file):
@@ -166,12 +166,7 @@ class DecompDataModule(ResumableTraining):
 
     def _dataset(self):
         h = self.hparams
-        if h.dataset == "synthetic":
-            options = dict(h.synthetic or {})
-        else:
-            options = {"data_dir": h.data_dir, "source": h.source, "break_source": h.break_source,
-                       "break_config": h.break_config, "context": h.context, "n_distractors": h.n_distractors}
-        return get_dataset(h.dataset, **options)
+        return get_dataset(h.dataset, **DATASETS[h.dataset].options(h))
 
     def _split(self, dataset):
         h = self.hparams

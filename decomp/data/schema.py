@@ -132,6 +132,10 @@ class Example:
         """The context as one string (paragraph titles kept, as readers see it)."""
         return "\n".join(f"{p.title}: {p.text}" if p.title else p.text for p in self.context)
 
+    def supporting_titles(self) -> set[str]:
+        """Titles of the supporting paragraphs: sentence-level facts, or IRCoT's paragraph flags (empty without)."""
+        return {t for t, _ in self.supporting_facts} or set(self.meta.get("supporting_titles") or ())
+
     def gold_texts(self) -> list[tuple[str, ...]]:
         """Every acceptable answer, each as a tuple of span strings (input to the metrics)."""
         return [a.texts() for a in self.answers if not a.is_empty()]

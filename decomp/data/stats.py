@@ -68,8 +68,10 @@ def print_stats(which: str = "all", data_dir: str | Path | None = None, lenient:
     if which != "all" and which not in DATASETS:
         raise ConfigError(f"unknown dataset {which!r}; the cards declare: {', '.join(sorted(DATASETS))}")
     given = {k: v for k, v in sources.items() if v is not None}
-    if given and which in ("all", "synthetic"):
-        raise ConfigError(f"--{next(iter(given)).replace('_', '-')} needs --dataset drop or hotpotqa")
+    if given and (which == "all" or DATASETS[which].generated):
+        read = " or ".join(n for n in sorted(DATASETS) if not DATASETS[n].generated)
+        raise ConfigError(f"--{next(iter(given)).replace('_', '-')} needs --dataset {read}")
+    # A config's data section, from which each dataset takes its options (`synthetic`: the generated set's).
+    data = {"data_dir": data_dir, "lenient": lenient, **given, "synthetic": {"n": n_synthetic}}
     for name in sorted(DATASETS) if which == "all" else [which]:
-        options = {"n": n_synthetic} if name == "synthetic" else {"data_dir": data_dir, "lenient": lenient, **given}
-        print("\n".join(dataset_lines(name, **options)), flush=True)
+        print("\n".join(dataset_lines(name, **DATASETS[name].options(data))), flush=True)

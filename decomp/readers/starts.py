@@ -16,6 +16,7 @@ import yaml
 
 from decomp.data.adaptation import SOURCES
 from decomp.data.cache import default_cache_dir
+from decomp.data.datasets import DATASETS
 from decomp.data.overlap import paragraph_prints, protected_examples, question_print
 from decomp.errors import ConfigError
 from decomp.hashing import json_digest
@@ -177,8 +178,8 @@ def check_curve_start(model: str, dataset: str, data: dict) -> None:
     prints = json.loads((folder / PRINTS).read_text())
     options = {k: data[k] for k in ("data_dir", "source", "break_source", "break_config") if data.get(k)}
     protocol = data.get("protocol", "gold")
-    if dataset == "synthetic":
-        return  # generated on the fly: no adaptation source holds its passages
+    if DATASETS[dataset].generated:
+        return  # no adaptation source holds its passages
     for e in protected_examples(dataset, protocol, **options):
         seen = prints["questions"].get(question_print(e))
         shared = next((prints["paragraphs"][p] for p in sorted(paragraph_prints(e)) if p in prints["paragraphs"]),
