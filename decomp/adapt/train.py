@@ -19,12 +19,13 @@ from pathlib import Path
 import torch
 from lightning.pytorch import Callback
 
-from decomp.data.adaptation import OUTSIDE_SOURCES, dev_outside, load_source
+from decomp.data.adaptation import OUTSIDE_SOURCES, SOURCE_PREFIX, dev_outside, load_source
 from decomp.data.cache import file_fingerprint
 from decomp.data.module import ResumableTraining
 from decomp.data.overlap import Protected, paragraph_prints, protected, question_print
 from decomp.data.schema import Example
 from decomp.errors import ConfigError
+from decomp.metrics.scoring import score_prediction
 from decomp.readers.starts import CARD, HEADS, PRINTS, Recipe
 
 
@@ -111,22 +112,12 @@ def _files(recipe: Recipe, data_dir: Path) -> dict[str, str]:
 
 
 def held_out_scores(reader, examples: Sequence[Example]) -> dict[str, dict]:
-    """EM/F1 (0-100) per source on its held-out slice: HotpotQA's metric for HotpotQA records, DROP's else
-    (SQuAD's EM and F1 on one span)."""
-    from decomp.metrics import drop_em_f1_max, hotpot_em_f1
-
+    """EM/F1 (0-100) per source on its held-out slice, each record scored by the metric its source picks
+    (`decomp.metrics.scoring.metric_for`: HotpotQA's for HotpotQA records, DROP's else)."""
     predictions = {p.example_id: p for p in reader.strategy.predict(list(examples), reader.answer)}
     scores: dict[str, list[tuple[float, float]]] = {}
     for e in examples:
-        p = predictions[e.id]
-        golds = e.gold_texts()
-        if "hotpotqa" in e.source:
-            pairs = [hotpot_em_f1(p.answer, ", ".join(g)) for g in golds]
-            em, f1 = max(a for a, _ in pairs), max(b for _, b in pairs)
-        else:
-            spans = p.answer_spans()
-            em, f1 = drop_em_f1_max(list(spans) if len(spans) > 1 else p.answer, golds)
-        scores.setdefault(e.source.removeprefix("adapt-"), []).append((em, f1))
+        scores.setdefault(e.source.removeprefix(SOURCE_PREFIX), []).append(score_prediction(predictions[e.id], e))
     return {s: {"n": len(v), "em": round(100 * sum(a for a, _ in v) / len(v), 2),
                 "f1": round(100 * sum(b for _, b in v) / len(v), 2)} for s, v in sorted(scores.items())}
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from decomp.data.adaptation import SOURCE_PREFIX as ADAPTATION
 from decomp.data.datasets import DATASETS
 from decomp.data.schema import Example
 from decomp.errors import ConfigError
@@ -11,8 +12,14 @@ from decomp.types import Prediction
 
 def metric_for(source: str) -> str:
     """'drop' or 'hotpot', as picked by `Dataset.metric_for` of the registered dataset the source belongs to,
-    the one whose name is the source or prefixes it (`drop`, `hotpotqa`, `synthetic-drop`)."""
+    the one whose name is the source or prefixes it (`drop`, `hotpotqa`, `synthetic-drop`). An adaptation
+    record's (`adapt-<name>`) is its dataset's (`adapt-hotpotqa-train`: HotpotQA's), else DROP's, which scores
+    the single-span SQuAD-style sets (SQuAD, Quoref, ROPES) as SQuAD's EM and F1 do."""
+    adapted = source.startswith(ADAPTATION)
+    source = source.removeprefix(ADAPTATION)
     named = [n for n in DATASETS if source == n or source.startswith(f"{n}-")]
+    if not named and adapted:
+        return "drop"
     if not named:
         raise ConfigError(f"no metric for example source {source!r}: no registered dataset "
                           f"({', '.join(sorted(DATASETS))}) names it")
@@ -39,10 +46,15 @@ def score(prediction: str | tuple[str, ...], example: Example) -> tuple[float, f
     return max((em for em, _ in scores), default=0.0), max((f1 for _, f1 in scores), default=0.0)
 
 
+def score_prediction(prediction: Prediction, example: Example) -> tuple[float, float]:
+    """(EM, F1) of a strategy's prediction: its spans where it has several, else its answer string."""
+    spans = prediction.answer_spans()
+    return score(spans if len(spans) > 1 else prediction.answer, example)
+
+
 def prediction_record(example: Example, prediction: Prediction) -> dict:
     """What a predictions file holds per example."""
-    spans = prediction.answer_spans()
-    em, f1 = score(spans if len(spans) > 1 else prediction.answer, example)
+    em, f1 = score_prediction(prediction, example)
     return {"example_id": example.id, "source": example.source, "question": example.question,
             "prediction": prediction.answer, "trace": prediction.trace,
             "gold": [list(g) for g in example.gold_texts()], "em": em, "f1": f1}

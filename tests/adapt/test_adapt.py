@@ -135,3 +135,21 @@ def test_a_curve_is_refused_when_its_adapted_start_read_an_evaluated_passage(tmp
         check_curve_start(str(folder), "hotpotqa", {"protocol": "gold"})
     (folder / "prints.json").write_text(json.dumps({"questions": {}, "paragraphs": {}}))
     check_curve_start(str(folder), "hotpotqa", {"protocol": "gold"})  # nothing shared: no error
+
+
+def test_held_out_scores_take_each_sources_metric():
+    from types import SimpleNamespace
+
+    from decomp.adapt.train import held_out_scores
+    from decomp.data.schema import Answer, Example, Paragraph
+    from decomp.strategies import get_strategy
+
+    def example(source: str, k: int) -> Example:
+        return Example(id=f"{source}:{k}", source=source, question="Which pet?", context=(Paragraph("", "the cat"),),
+                       answers=(Answer.span("the cat"),))
+
+    reader = SimpleNamespace(strategy=get_strategy("none"), answer=lambda inputs: {i.uid: "cat cat" for i in inputs})
+    scores = held_out_scores(reader, [example("adapt-squad", 0), example("adapt-hotpotqa-train", 0),
+                                      example("adapt-hotpotqa-train", 1)])
+    # DROP's bag of words for SQuAD-style records, HotpotQA's token F1 for HotpotQA records.
+    assert scores == {"hotpotqa-train": {"n": 2, "em": 0.0, "f1": 66.67}, "squad": {"n": 1, "em": 0.0, "f1": 100.0}}

@@ -58,3 +58,14 @@ def test_prediction_record_keeps_trace_and_gold():
     record = prediction_record(example, Prediction("e", "a", [{"step": 0, "answer": "a"}]))
     assert record["gold"] == [["a", "b"]] and record["trace"] == [{"step": 0, "answer": "a"}]
     assert record["em"] == 0.0 and record["f1"] == 0.5
+
+
+def test_adaptation_records_score_by_their_dataset_else_as_drop():
+    # `adapt-<name>` (decomp.data.adaptation): the dataset the name starts with, else DROP's span metric.
+    assert metric_for("adapt-hotpotqa-train") == metric_for("adapt-hotpotqa-dev-outside") == "hotpot"
+    assert metric_for("adapt-drop-train-steps") == metric_for("adapt-squad") == metric_for("adapt-quoref") == "drop"
+    example = _example("adapt-hotpotqa-train", Answer.span("the cat"))
+    assert score("cat cat", example)[1] == pytest.approx(2 / 3)  # HotpotQA's F1 (DROP's bag-of-words gives 1.0)
+    assert score("cat cat", _example("adapt-squad", Answer.span("the cat"))) != score("cat cat", example)
+    with pytest.raises(ConfigError, match="'cwq'"):
+        metric_for("cwq")  # outside adaptation, a source no dataset names is still an error
