@@ -155,8 +155,9 @@ class Dataset(ABC):
     @classmethod
     def options(cls, data: Mapping[str, Any]) -> dict:
         """Constructor options from a `data` section (`DecompDataModule`'s arguments, `decomp data stats`'s
-        flags): the data folder, leniency and source options; `get_dataset` drops those left None."""
-        return {k: data[k] for k in ("data_dir", "lenient", *SOURCE_OPTIONS) if k in data}
+        flags): the data folder, leniency and source options (`get_dataset` drops those left None); none for a
+        generated dataset (the synthetic set overrides this to read its own `data.synthetic`)."""
+        return {} if cls.generated else {k: data[k] for k in ("data_dir", "lenient", *SOURCE_OPTIONS) if k in data}
 
     @classmethod
     def metric_for(cls, source: str) -> str:
