@@ -24,7 +24,7 @@ from decomp.strategies.implicit import ImplicitOperators
 
 CONFIGS = Path(__file__).resolve().parents[1] / "configs"
 # Every registered strategy that trains a reader (discovered: a new one is tested with no edit here).
-STRATEGIES = tuple(name for name, cls in STRATEGY_REGISTRY.items() if getattr(cls, "needs_reader", True))
+STRATEGIES = tuple(name for name, cls in STRATEGY_REGISTRY.items() if cls.needs_reader)
 READERS = ("extractive", "generative")
 SYNTHETIC = {"n": 30, "seed": 0, "n_deployed": 10}
 # The Lightning configs: configs/<dataset>/<reader>-<strategy>.yaml (other folders hold other commands' files).
