@@ -245,7 +245,8 @@ def format_selection(selection: Selection, limit: int = 20) -> str:
         for step in view.steps:
             operator = f"[{step['operator']}] " if step.get("operator") else ""
             lines.append(f"    step {step.get('step')} {operator}{step.get('question', '')} -> "
-                         f"{step.get('answer', '')!r} ({step.get('by', '?')})")
+                         f"{step.get('answer', '')!r} ({step.get('by', '?')}"
+                         + (f", {step['head']} head" if step.get("head") else "") + ")")
         for b in view.baselines:
             lines.append(f"  {b.strategy}: {b.prediction!r}  (EM {b.em:.0f}, F1 {b.f1:.2f})")
     if len(selection.views) > limit:
