@@ -446,11 +446,15 @@ class _Panel:
     def _fits(self) -> dict:
         """How many reader fits trained under early stopping, and which of them the step cap stopped first: a
         point whose fits ran out of steps may be under-trained, so the report names them."""
+        # Zero-shot points train nothing; a fit whose validation split was too small to choose anything trains
+        # to the rule's cap by design (`budget.min_val_questions`): neither is a fit the cap cut short.
         fits = [(s, k, r) for s, k, cell in self.ordered_cells() for r in cell if not readerless(r)
-                and isinstance(r.get("budget"), dict) and r["budget"].get("kind") == "converged"]
+                and isinstance(r.get("budget"), dict) and r["budget"].get("kind") == "converged"
+                and r["budget"].get("stop_reason") != "zero-shot"]
         cut = tuple(CutFit(s, k, r["fold"], r["subset_seed"], r["training_seed"], r["budget"].get("cap"),
                            r["budget"].get("best_step"), str(r["budget"].get("stop_reason")))
-                    for s, k, r in fits if r["budget"].get("stop_reason") != "early_stop")
+                    for s, k, r in fits if r["budget"].get("stop_reason") != "early_stop"
+                    and "(rule:" not in str(r["budget"].get("stop_reason")))
         return {"n_fits": len(fits), "cut_fits": cut, "n_reused": sum("reused_fit" in r["budget"] for *_, r in fits)}
 
     def _correct_answers(self) -> tuple[CorrectAnswers, ...]:

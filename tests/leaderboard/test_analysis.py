@@ -293,6 +293,14 @@ def test_fits_the_step_cap_stopped_before_patience_ran_out_are_named():
     assert analyse(rows, command="t").groups[0].n_reused == 2
     fixed = [dict(r, budget={"kind": "fixed", "stop_reason": "max_steps"}) for r in rows]
     assert analyse(fixed, command="t").groups[0].n_fits == 0  # a fixed budget claims no convergence
+    # A reader's zero-shot point trains nothing, and a fit trained to the rule (its validation split too small
+    # to choose) is not one the cap cut short.
+    zero = [dict(r, k=0, run_id=f"z-{r['run_id']}", budget={"kind": "converged", "stop_reason": "zero-shot"})
+            for r in rows if r["strategy"] == "none" and r["k"] == 10]
+    ruled = [dict(r, budget=budget("min_steps (rule: a validation split of 3 < 50 questions chooses nothing)",
+                                   None)) if r["strategy"] == "none" and r["k"] == 10 else r for r in rows]
+    group = analyse(ruled + zero, command="t").groups[0]
+    assert group.n_fits == 4 and [c.k for c in group.cut_fits] == [20]
 
 
 def _two_folds(lagging: bool = False) -> list[dict]:
