@@ -260,7 +260,8 @@ class _Panel:
             context=context or None, fixed_budget=budget == "fixed", passages_recorded=self.layout.recorded,
             count_answers=self._count_answers(), correct_answers=self._correct_answers(), **self._fits(),
             folds=self.folds, n_folds=n_folds.pop() if len(n_folds) == 1 else None,
-            fold_tables=self._fold_tables())
+            fold_tables=self._fold_tables(),
+            supervision=tuple(sorted({(r["strategy"], r["supervision"]) for r in rows if r.get("supervision")})))
 
     def ordered_cells(self, fold: int | None = None):
         """(strategy, k, the cell's rows in unit order), restricted to one fold's rows when `fold` is given."""

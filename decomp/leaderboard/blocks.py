@@ -318,11 +318,23 @@ def _data_sentence(group: Group) -> str:
     if few:
         text += (f" {len(few)} of {len(group.points)} points rest on fewer than {FEW_SEEDS} seeds: their "
                  "intervals resample so few runs that they understate the spread between seeds.")
+    text += _supervision_sentence(group)
     missing = missing_cells(group)
     if missing:
         text += (f" Runs missing against the grid of this panel's other points ({len(missing)}): "
                  f"{', '.join(missing)}.")
     return text + _fits_sentence(group)
+
+
+SUPERVISION = {"oracle": "the gold answer of every step (an oracle: no other strategy sees it, and real BREAK data "
+                         "has none)",
+               "final": "final answers only (its intermediate steps get no training signal of their own)"}
+
+
+def _supervision_sentence(group: Group) -> str:
+    """How each decomposition strategy's steps were supervised: an oracle is a different experiment."""
+    said = [f"`{s}` is trained on {SUPERVISION.get(how, how)}" for s, how in group.supervision]
+    return f" Step supervision: {'; '.join(said)}." if said else ""
 
 
 def _folds_sentence(group: Group) -> str:

@@ -191,6 +191,7 @@ class Group:
     folds: tuple[int, ...] = ()  # the folds its rows hold, pooled as strata
     n_folds: int | None = None  # the protocol's folds (rows' `n_folds`), None when the rows do not say
     fold_tables: tuple[FoldTable, ...] = ()  # each fold on its own, when the panel pools several
+    supervision: tuple[tuple[str, str], ...] = ()  # (strategy, how its steps were supervised), rows' `supervision`
 
     @property
     def title(self) -> str:

@@ -373,3 +373,15 @@ def test_an_adapted_starting_point_is_a_panel_of_its_own_with_its_own_prior_rows
         prior = one(g.points, strategy="prior")
         assert prior.n_seeds == 3, prior
     assert one(groups[1].differences, strategy="none", baseline="prior").em.mean == 20.0
+
+
+def test_the_report_says_how_each_strategy_s_steps_were_supervised():
+    from decomp.leaderboard.render import render_markdown
+
+    rows = curve({"none": {10: BASE}}) + [dict(r, supervision="oracle") for r in curve({"explicit": {10: BETTER}})]
+    (group,) = analyse(rows, command="t").groups
+    assert group.supervision == (("explicit", "oracle"),)
+    markdown = render_markdown(analyse(rows, command="t"))
+    assert "Step supervision: `explicit` is trained on the gold answer of every step (an oracle" in markdown
+    final = [dict(r, supervision="final") if r["strategy"] == "explicit" else r for r in rows]
+    assert "`explicit` is trained on final answers only" in render_markdown(analyse(final, command="t"))
