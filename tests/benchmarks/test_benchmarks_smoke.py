@@ -123,3 +123,27 @@ def test_the_trainer_baseline_builds_its_arguments_in_bf16_and_fp32_on_any_cpu(b
                                                                        compile=False))
     args = throughput._Sides._training_args(fake, max_steps=2, seed=0, warmup_ratio=0.0, weight_decay=0.0)
     assert args.bf16 is bf16 and args.max_steps == 2
+
+
+def test_fit_cost_normalises_threads_and_native_bf16_and_compares_cells(tmp_path):
+    from benchmarks import fit_cost
+    from tests.leaderboard.test_rows import make_row, write
+
+    scores = {"q1": 1.0}
+    old = [make_row(f"o{s}", scores, strategy="none", k="all", training_seed=s, learner="finetune", run_time_s=t,
+                    hardware="cpu x86_64, 2 cores, 1 torch threads", precision="32-true", budget={"kind": "converged"})
+           for s, t in ((0, 900.0), (1, 1100.0))]
+    new = [make_row("n0", scores, strategy="none", k="all", learner="finetune", run_time_s=100.0,
+                    hardware="cpu x86_64, 2 cores, 2 torch threads, avx512_bf16", precision="bf16-mixed",
+                    budget={"kind": "converged"}),
+           make_row("z0", scores, strategy="none", k=0, learner="finetune", run_time_s=50.0,
+                    budget={"kind": "converged", "stop_reason": "zero-shot"}),  # trains nothing: left out
+           make_row("p0", scores, strategy="prior", k="all", learner="none", run_time_s=1.0)]
+    write(tmp_path / "old" / "results.jsonl", old)
+    write(tmp_path / "new" / "results.jsonl", new)
+    result = fit_cost.main(["--old", str(tmp_path / "old"), "--new", str(tmp_path / "new"),
+                            "--out", str(tmp_path / "cost.json")])
+    (cell,) = result["cells"]
+    assert (cell["strategy"], cell["k"], cell["old_fits"], cell["new_fits"]) == ("none", "all", 2, 1)
+    assert cell["old_cpu_s"] == 1000.0 and cell["new_cpu_s"] == 320.0  # 100 s x 2 threads x 1.6 (native bf16)
+    assert result["ratio_of_means"] == 3.12 and json.loads((tmp_path / "cost.json").read_text())["cells"]

@@ -1,0 +1,85 @@
+"""CPU time per fit, from committed result rows: one curve's rows against another's for the same (dataset,
+strategy, size), side by side. Issue 31's measure: wall time x torch threads, and a bf16 fit on a CPU with
+AVX512-BF16 counted 1.6x (what bf16 alone buys there, ../shared/docs/environment.md), so the ratio shows less
+work per fit, not a faster machine. Zero-shot rows (no training) and readerless rows (`prior`) are left out.
+
+    python -m benchmarks.fit_cost --old leaderboard/runs/drop-cpu --new leaderboard/runs/drop-cpu-adapted
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import statistics
+import sys
+from collections import defaultdict
+from pathlib import Path
+
+from benchmarks.common import RESULTS, environment, write_json
+from decomp.curves.rows import read_rows, results_path
+
+BF16_SPEEDUP = 1.6  # measured on a 2-core EPYC with AVX512-BF16 (environment.md): bf16 autocast's training gain
+_THREADS = re.compile(r"(\d+) torch threads")
+
+
+def cpu_seconds(row: dict) -> float:
+    """A fit's CPU seconds, normalised: wall x torch threads (x 1.6 for bf16 on a CPU that computes in bf16)."""
+    hardware = str(row.get("hardware") or "")
+    found = _THREADS.search(hardware)
+    threads = int(found.group(1)) if found else 1
+    native_bf16 = "bf16" in str(row.get("precision")) and "avx512_bf16" in hardware
+    return float(row["run_time_s"]) * threads * (BF16_SPEEDUP if native_bf16 else 1.0)
+
+
+def per_cell(folder: Path) -> dict[tuple[str, str, str], list[float]]:
+    """{(dataset, strategy, k): normalised CPU seconds of each fit} of a run folder's trained reader rows."""
+    found: dict[tuple[str, str, str], list[float]] = defaultdict(list)
+    path = folder if folder.suffix == ".jsonl" else results_path(folder)
+    rows, _ = read_rows(path)
+    for row in rows:
+        budget = row.get("budget") or {}
+        if row.get("learner") != "finetune" or budget.get("stop_reason") == "zero-shot":
+            continue
+        found[(row["dataset"], row["strategy"], str(row["k"]))].append(cpu_seconds(row))
+    return found
+
+
+def compare(old: Path, new: Path) -> dict:
+    before, after = per_cell(old), per_cell(new)
+    cells = []
+    for key in sorted(set(before) & set(after)):
+        o, n = statistics.mean(before[key]), statistics.mean(after[key])
+        cells.append({"dataset": key[0], "strategy": key[1], "k": key[2], "old_cpu_s": round(o, 1),
+                      "new_cpu_s": round(n, 1), "old_fits": len(before[key]), "new_fits": len(after[key]),
+                      "ratio_old_over_new": round(o / n, 2)})
+    mean_old = statistics.mean(c["old_cpu_s"] for c in cells) if cells else None
+    mean_new = statistics.mean(c["new_cpu_s"] for c in cells) if cells else None
+    return {"old": str(old), "new": str(new), "cells": cells,
+            "mean_old_cpu_s": mean_old, "mean_new_cpu_s": mean_new,
+            "ratio_of_means": round(mean_old / mean_new, 2) if cells else None}
+
+
+def main(argv: list[str] | None = None) -> dict:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--old", type=Path, required=True, help="run folder (or results.jsonl) of the earlier curve")
+    parser.add_argument("--new", type=Path, required=True, help="run folder (or results.jsonl) to compare")
+    parser.add_argument("--out", type=Path, default=None, help="JSON output (default: benchmarks/results/)")
+    args = parser.parse_args(argv)
+    result = {**compare(args.old, args.new), "environment": environment("fit_cost", sys.argv[1:] if argv is None
+                                                                           else argv)}
+    for c in result["cells"]:
+        print(f"{c['dataset']:9} {c['strategy']:20} k={c['k']:4} old {c['old_cpu_s']:8.1f} CPU-s "
+              f"({c['old_fits']} fits)  new {c['new_cpu_s']:8.1f} CPU-s ({c['new_fits']})  "
+              f"old/new {c['ratio_old_over_new']:.2f}x")
+    if result["cells"]:
+        print(f"mean per fit over {len(result['cells'])} cells: old {result['mean_old_cpu_s']:.1f} CPU-s, new "
+              f"{result['mean_new_cpu_s']:.1f} CPU-s: {result['ratio_of_means']:.2f}x")
+    else:
+        print("no (dataset, strategy, size) cell has trained fits in both")
+    out = args.out or RESULTS / f"fit-cost-{args.old.name}-vs-{args.new.name}.json"
+    write_json(out, result)
+    return result
+
+
+if __name__ == "__main__":
+    main()
