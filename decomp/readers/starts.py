@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import os
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import asdict, dataclass, field, fields, replace
 from pathlib import Path
 
 import yaml
@@ -101,6 +101,24 @@ def _typed(cls, raw: object, where: str, path: str):
         raise ConfigError(f"{path}: {where}: {exc}") from None
 
 
+def _numbers(section, where: str, path: str):
+    """The section with its int and float fields checked and typed: YAML reads `5e-5` (no dot) as a string."""
+    values = {}
+    for f in fields(section):
+        value = getattr(section, f.name)
+        kind = {"int": int, "float": float}.get(str(f.type))
+        if kind is None:
+            continue
+        try:
+            if isinstance(value, bool) or (kind is int and isinstance(value, float) and not value.is_integer()):
+                raise ValueError
+            values[f.name] = kind(value)
+        except (TypeError, ValueError):
+            raise ConfigError(f"{path}: {where}.{f.name} must be {'an integer' if kind is int else 'a number'}, "
+                              f"got {value!r}") from None
+    return replace(section, **values)
+
+
 def load_recipe(path: str | Path) -> Recipe:
     """Read and check a recipe; every error names the file and the key."""
     path = Path(path)
@@ -128,7 +146,7 @@ def load_recipe(path: str | Path) -> Recipe:
         sources.append(spec)
     if not sources:
         raise ConfigError(f"{path}: sources is empty")
-    training = _typed(Training, raw["training"], "training", str(path))
+    training = _numbers(_typed(Training, raw["training"], "training", str(path)), "training", str(path))
     if training.steps < 1:
         raise ConfigError(f"{path}: training.steps must be at least 1")
     protects = raw.get("protects", Recipe.__dataclass_fields__["protects"].default_factory())

@@ -31,10 +31,18 @@ def _recipe(tmp_path: Path, **changes) -> Path:
     ({"sources": [{"name": "squad", "max_question": 3}]}, "unknown key sources[0].max_question"),
     ({"training": {"steps": 0}}, "training.steps must be at least 1"),
     ({"reader": {"telepathic": {}}}, "reader must name one reader kind"),
+    ({"training": {"steps": "ten"}}, "training.steps must be an integer, got 'ten'"),
+    ({"training": {"steps": 3, "lr": "fast"}}, "training.lr must be a number, got 'fast'"),
 ])
 def test_a_bad_recipe_is_refused_naming_its_key(tmp_path, changes, named):
     with pytest.raises(ConfigError, match=named.replace("[", r"\[").replace("]", r"\]")):
         load_recipe(_recipe(tmp_path, **changes))
+
+
+def test_a_rate_written_5e_5_is_a_float(tmp_path):
+    path = tmp_path / "r.yaml"
+    path.write_text(TINY_RECIPE.read_text().replace("lr: 1.0e-3", "lr: 5e-5"))  # YAML reads 5e-5 as a string
+    assert load_recipe(path).training.lr == 5e-5
 
 
 def test_every_shipped_recipe_loads():
