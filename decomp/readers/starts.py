@@ -181,19 +181,33 @@ def adapted_folder(spec: str) -> Path | None:
 
 
 def read_card(folder: Path) -> dict:
-    return json.loads((folder / CARD).read_text())
+    return _read_json(folder / CARD)
+
+
+def _read_json(path: Path) -> dict:
+    """A file of an adapted folder; a missing or damaged one is an error naming it (re-run `decomp adapt`)."""
+    try:
+        found = json.loads(path.read_text())
+    except OSError as exc:
+        raise ConfigError(f"adapted model file {path}: {exc.strerror}; re-run `decomp adapt` for it") from None
+    except json.JSONDecodeError as exc:
+        raise ConfigError(f"adapted model file {path} is damaged ({exc.msg}, line {exc.lineno}); delete the "
+                          "folder and re-run `decomp adapt`") from None
+    if not isinstance(found, dict):
+        raise ConfigError(f"adapted model file {path} is damaged (not a JSON object); delete the folder and "
+                          "re-run `decomp adapt`")
+    return found
 
 
 def check_curve_start(model: str, dataset: str, data: dict) -> None:
     """A curve whose reader starts from an adapted model: no question or paragraph it evaluates on (its
     protocol's evaluation set, the whole pool for `gold`) was read in adaptation. Stops at the first, naming
     the adaptation source, its question and the evaluation question."""
-    import json
 
     folder = adapted_folder(model)
     if folder is None:
         return
-    prints = json.loads((folder / PRINTS).read_text())
+    prints = _read_json(folder / PRINTS)
     options = {k: data[k] for k in ("data_dir", "source", "break_source", "break_config") if data.get(k)}
     protocol = data.get("protocol", "gold")
     if DATASETS[dataset].generated:

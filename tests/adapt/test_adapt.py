@@ -161,3 +161,14 @@ def test_held_out_scores_take_each_sources_metric():
                                       example("adapt-hotpotqa-train", 1)])
     # DROP's bag of words for SQuAD-style records, HotpotQA's token F1 for HotpotQA records.
     assert scores == {"hotpotqa-train": {"n": 2, "em": 0.0, "f1": 66.67}, "squad": {"n": 1, "em": 0.0, "f1": 100.0}}
+
+
+def test_a_damaged_adapted_folder_is_an_error_naming_its_file(tmp_path):
+    from decomp.readers.starts import check_curve_start, read_card
+
+    (tmp_path / "card.json").write_text("{not json")
+    with pytest.raises(ConfigError, match=r"card.json is damaged .*re-run `decomp adapt`"):
+        read_card(tmp_path)
+    (tmp_path / "card.json").write_text(json.dumps({"name": "x", "hash": "0", "steps": 1}))
+    with pytest.raises(ConfigError, match=r"prints.json: No such file"):
+        check_curve_start(str(tmp_path), "hotpotqa", {"protocol": "gold"})
