@@ -84,7 +84,7 @@ def gather(recipe: Recipe, data_dir: Path, guard: Protected) -> tuple[list[Examp
                 records = [e for e in records if not guard.touches(e)]
         guard.check(records, f"adaptation recipe {recipe.name!r}")
         groups = _by_passage(records, recipe.training.seed)
-        held_out, rest = _take(groups, recipe.held_out)
+        held_out, rest = _take(groups, recipe.held_out if spec.held_out is None else spec.held_out)
         trained, _ = _take(rest, spec.max_questions)
         counts[spec.name] = {"available": len(records), "trained": len(trained), "held_out": len(held_out),
                              "passages_trained": len({e.group for e in trained}), "dropped_overlap": dropped}

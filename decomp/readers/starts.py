@@ -31,11 +31,17 @@ HEADS = "heads.pt"  # the reader's own heads beside the transformers model (tagg
 @dataclass(frozen=True)
 class SourceSpec:
     """One QA source. max_questions: a seeded sample of whole passages; drop_overlap: leave out (and count) the
-    records that share a question or paragraph with a protected evaluation set, instead of stopping."""
+    records that share a question or paragraph with a protected evaluation set, instead of stopping; held_out:
+    this source's held-out questions when the recipe's count would take too much of a small source."""
 
     name: str
     max_questions: int | None = None
     drop_overlap: bool = False
+    held_out: int | None = None
+
+    def resolved(self) -> dict:
+        # an unset override is left out, so recipes written before it keep their hash (and their cached folder)
+        return {k: v for k, v in asdict(self).items() if not (k == "held_out" and v is None)}
 
 
 @dataclass(frozen=True)
@@ -68,7 +74,7 @@ class Recipe:
         return dict(self.reader[self.kind])
 
     def resolved(self) -> dict:
-        return {**asdict(self), "sources": [asdict(s) for s in self.sources], "format": FORMAT}
+        return {**asdict(self), "sources": [s.resolved() for s in self.sources], "format": FORMAT}
 
     @property
     def digest(self) -> str:
