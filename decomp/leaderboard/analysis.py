@@ -115,7 +115,8 @@ def reader_series(row: dict) -> str:
     and one that starts from an adapted model (`decomp adapt`) apart from one that does not."""
     name = f"{row['reader']} in-context" if row.get("learner") == "in-context" else row["reader"]
     init = (row.get("reader_args") or {}).get("init")
-    return f"{name}, QA-adapted ({init['adapted']})" if init else name
+    # no comma: the series is a CSV field that line tools (the before-stop hook's awk) split on commas
+    return f"{name} QA-adapted ({init['adapted']})" if init else name
 
 
 def readerless(row: dict) -> bool:

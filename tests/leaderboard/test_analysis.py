@@ -368,7 +368,7 @@ def test_an_adapted_starting_point_is_a_panel_of_its_own_with_its_own_prior_rows
         if r["strategy"] == "prior":
             r.update(reader="none", learner="none")
     groups = analyse(plain + adapted, command="t").groups
-    assert [g.reader for g in groups] == ["extractive", "extractive, QA-adapted (minilm-qa)"]
+    assert [g.reader for g in groups] == ["extractive", "extractive QA-adapted (minilm-qa)"]
     for g in groups:  # each panel's prior is its own curve's 3 seeds, not both curves' 6
         prior = one(g.points, strategy="prior")
         assert prior.n_seeds == 3, prior
