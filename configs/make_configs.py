@@ -2,12 +2,14 @@
 
 Readers and strategies are the registries' (a new one joins the grid with no edit here; a strategy
 that needs no reader has no reader config); each reader supplies its own init args (`grid_args`).
-Run `python configs/make_configs.py` after changing the defaults below; a test checks that the
-committed files are what this script writes, so the grid never drifts out of step.
+Run `python configs/make_configs.py` after changing the defaults below; it also writes the one-GPU configs
+(configs/make_gpu_configs.py). A test checks that the committed files are what these scripts write, so the
+configs never drift out of step.
 """
 
 from __future__ import annotations
 
+import importlib.util
 import inspect
 from pathlib import Path
 
@@ -74,8 +76,17 @@ def grid() -> dict[Path, str]:
     return {HERE / d / f"{r}-{s}.yaml": render(d, r, s) for d in DATASETS for r in READERS for s in grid_strategies()}
 
 
+def gpu_grid() -> dict[Path, str]:
+    """The one-GPU configs of configs/make_gpu_configs.py (loaded by path, so this runs from any folder)."""
+    spec = importlib.util.spec_from_file_location("make_gpu_configs", HERE / "make_gpu_configs.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module.grid()
+
+
 if __name__ == "__main__":
-    for path, text in grid().items():
-        path.parent.mkdir(exist_ok=True)
+    written = {**grid(), **gpu_grid()}
+    for path, text in written.items():
+        path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text)
-    print(f"wrote {len(grid())} configs under {HERE}")
+    print(f"wrote {len(written)} configs under {HERE}")

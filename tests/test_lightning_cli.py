@@ -64,7 +64,9 @@ def test_committed_configs_are_what_make_configs_writes():
     spec.loader.exec_module(make_configs)
     grid = make_configs.grid()
     assert sorted(grid) == RUN_CONFIGS
-    for path, text in grid.items():
+    gpu = make_configs.gpu_grid()
+    assert sorted(gpu) == sorted([*(CONFIGS / "gpu").rglob("*.yaml"), *(CONFIGS / "curves").glob("*-gpu-*.yaml")])
+    for path, text in {**grid, **gpu}.items():
         assert path.read_text() == text, f"{path} is stale: run python configs/make_configs.py"
 
 

@@ -7,13 +7,14 @@ from __future__ import annotations
 import importlib
 import shutil
 import sys
+from dataclasses import fields
 from pathlib import Path
 
 import pytest
 import yaml
 
 from decomp.cli import main
-from decomp.curves import schema
+from decomp.curves import signatures
 from decomp.curves.rows import read_rows
 from decomp.data.cards import CARDS_ENV, cards_dir
 from decomp.data.datasets import DATASETS, get_dataset
@@ -143,10 +144,12 @@ def test_a_strategy_in_one_file_trains_and_predicts(plugins):
 
 
 def test_a_reader_in_one_file_is_built_with_tiny_bert_and_answers(plugins):
+    # The curve check reads the reader's signature from its one file (inherited arguments too), importing nothing.
+    assert "short-extractive" in signatures.reader_kinds()
+    arguments = {f.name: f.default for f in fields(signatures.reader_arguments("short-extractive"))}
+    assert arguments["max_answer_length"] == 5 and arguments["doc_stride"] == 128 and "decomp_short" not in sys.modules
     cls = READERS["short-extractive"]
     assert class_path("short-extractive") == "decomp_short.ShortExtractive"
-    # The curve check has no recorded signature for a plug-in: it reads the class (no schema.json entry).
-    assert schema.reader_kinds() is None and schema.reader_arguments("short-extractive") is None
     reader = cls(model="tiny-bert", max_length=64, doc_stride=16, strategy="rephrased")
     assert reader.hparams.max_answer_length == 5 and reader.strategy.name == "rephrased" and not cls.in_context
     inputs = [reader.strategy.inference_input(e) for e in get_dataset("synthetic", n=3).pool()]

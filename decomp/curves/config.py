@@ -3,8 +3,8 @@
 Each section is a dataclass (or, for `data` and `readers.<kind>`, the signature of the class it configures:
 `DecompDataModule`, the reader class from `decomp.readers.REGISTRY`), checked by jsonargparse as `decomp fit`'s
 LightningCLI checks the same classes, so both commands share one schema for reader and data arguments. Those
-signatures are read from `decomp/curves/schema.json` (generated from the classes, see `decomp.curves.schema`),
-so a config is checked without importing torch. Unknown keys fail with the nearest valid name; every error
+signatures are read from the classes' source (`decomp.curves.signatures`), so a config is checked without
+importing torch. Unknown keys fail with the nearest valid name; every error
 names the file and the key's path (`readers.extractive.doc_strid`), before anything is written.
 """
 
@@ -20,7 +20,7 @@ from typing import Any, Literal
 
 import yaml
 
-from decomp.curves import schema
+from decomp.curves import signatures
 from decomp.data.protocols import PROTOCOLS, parse_size
 from decomp.errors import ConfigError
 from decomp.readers import REGISTRY as READERS
@@ -39,6 +39,13 @@ READER_OWNED = ("strategy", "strategy_options", "seed", "lr", "weight_decay", "w
 def reader_class(kind: str) -> type:
     """The reader class of a kind, from `decomp.readers.REGISTRY` (the classes `decomp fit` configures)."""
     return READERS[kind]
+
+
+def _data_class() -> type:
+    """`DecompDataModule` itself, for when its source does not state its signature (imports torch)."""
+    from decomp.data.module import DecompDataModule
+
+    return DecompDataModule
 
 
 # --- the typed sections --------------------------------------------------------------------------------
@@ -299,8 +306,8 @@ def _sizes(check: _Checker, raw: list) -> list[int | str]:
 
 
 def _reader_kinds() -> list[str]:
-    """The registry's reader kinds, from the schema file when it covers them all (no import of the readers)."""
-    return schema.reader_kinds() or sorted(READERS)
+    """The registry's reader kinds, from source when it states them all (no import of the readers)."""
+    return signatures.reader_kinds() or sorted(READERS)
 
 
 def _readers(check: _Checker, raw: dict) -> dict[str, dict]:
@@ -311,7 +318,7 @@ def _readers(check: _Checker, raw: dict) -> dict[str, dict]:
     for kind, args in raw.items():
         if kind not in known:
             raise check.fail(f"readers.{kind}", f"unknown reader; {did_you_mean(kind, known)}known: {', '.join(known)}")
-        typed = check.section(schema.reader_arguments(kind) or reader_class(kind), args, f"readers.{kind}",
+        typed = check.section(signatures.reader_arguments(kind) or reader_class(kind), args, f"readers.{kind}",
                               skip=READER_OWNED, owned_hint=" (strategies, training_seeds, tuning.space)")
         out[kind] = _as_written(args, typed)
     return out
@@ -354,7 +361,7 @@ def parse_config(raw: Any, source: str = "<dict>") -> CurveConfig:
         if not top[key]:
             raise check.fail(key, "must be a non-empty string")
     data = _as_written(raw.get("data"), check.section(
-        schema.data_arguments(), raw.get("data"), "data", skip=CELL_OWNED,
+        signatures.data_arguments() or _data_class(), raw.get("data"), "data", skip=CELL_OWNED,
         owned_hint=" (dataset, sizes, folds, subset_seeds, tuning.space/val_fraction)"))
     protocol = data.get("protocol", "gold")
     if protocol not in PROTOCOLS:

@@ -1,6 +1,9 @@
 from __future__ import annotations
 
+import inspect
 import json
+import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -9,7 +12,7 @@ import pytest
 import yaml
 
 from decomp.cli import main
-from decomp.curves import schema
+from decomp.curves import signatures
 from decomp.curves.config import Budget, load_config, parse_config
 from decomp.errors import ConfigError
 from tests.curves.conftest import tiny_config
@@ -146,34 +149,75 @@ def test_curve_command_rejects_a_misspelt_key_without_importing_torch(tmp_path, 
 
 
 @pytest.mark.slow
-def test_signature_file_is_what_the_generator_writes_and_checks_as_the_classes_do():
-    from jsonargparse import ArgumentParser
+def test_signatures_from_source_are_what_jsonargparse_reads_from_the_classes():
+    from jsonargparse._parameter_resolvers import get_signature_parameters
 
     from decomp.data.module import DecompDataModule
     from decomp.readers import REGISTRY
 
-    assert schema.PATH.read_text(encoding="utf-8") == schema.render(), (
-        f"{schema.PATH} is stale: run python -m decomp.curves.schema")
+    def on_class(cls: type) -> dict:
+        return {p.name: (p.default, p.annotation) for p in get_signature_parameters(cls, None, logger=False)}
 
-    def defaults(target: type) -> dict:
-        parser = ArgumentParser(exit_on_error=False)
-        parser.add_class_arguments(target, fail_untyped=False)
-        return parser.get_defaults().as_dict()
+    assert signatures.reader_kinds() == sorted(REGISTRY)
+    pairs = [(REGISTRY[kind], signatures.signature(*signatures.reader_sources()[kind])) for kind in REGISTRY]
+    for cls, params in [(DecompDataModule, signatures.signature(*signatures.DATA_CLASS)), *pairs]:
+        expected = on_class(cls)
+        assert {p.name for p in params} == set(expected), cls
+        for p in params:
+            default, annotation = expected[p.name]
+            assert p.default == (None if p.required else default), (cls, p)
+            # jsonargparse leaves `kwargs.get("max_length", 1024)` untyped; the source reads the base's type.
+            assert annotation is inspect.Parameter.empty or eval(p.annotation, dict(signatures.NAMES)) == annotation
 
-    assert schema.reader_kinds() == sorted(REGISTRY)
-    pairs = [(REGISTRY[kind], schema.reader_arguments(kind)) for kind in REGISTRY]
-    for cls, arguments in [(DecompDataModule, schema.data_arguments()), *pairs]:
-        assert defaults(arguments) == defaults(cls), cls
 
-
-def test_a_reader_the_file_does_not_hold_is_checked_against_its_class(monkeypatch):
-    # A plug-in (or a reader module newer than the file): the registry and the class decide, same message.
-    on_file = schema._load()
-    monkeypatch.setattr(schema, "_load", lambda: {**on_file, "readers": {}, "reader_modules": ["new"]})
-    assert schema.reader_kinds() is None and schema.reader_arguments("extractive") is None
+def test_a_reader_source_does_not_state_is_checked_against_its_class(monkeypatch):
+    # A plug-in with no readable source (or a default that is no literal): the class decides, same message.
+    monkeypatch.setattr(signatures, "signature", lambda module, name: None)
+    assert signatures.reader_arguments("extractive") is None and signatures.data_arguments() is None
     raw = tiny_config(readers={"extractive": {**READER, "doc_strid": 1}})
     with pytest.raises(ConfigError, match="field 'readers.extractive.doc_strid': unknown key; did you mean 'doc_st"):
         parse_config(raw, "curve.yaml")
+
+
+# Checks a curve YAML in a fresh interpreter: the typed readers section, and which heavy packages it imported.
+CHECK_COMMAND = """
+import json, sys
+from decomp.curves.config import load_config
+readers = {}
+for path in sys.argv[1:]:
+    readers.update(load_config(path).readers)
+print(json.dumps({"readers": readers, "imported": [m for m in ("torch", "transformers", "lightning")
+                                                   if m in sys.modules]}))
+"""
+
+
+def _check_in_fresh_interpreter(paths: list[Path], pythonpath: Path) -> dict:
+    proc = subprocess.run([sys.executable, "-c", CHECK_COMMAND, *map(str, paths)], cwd=pythonpath,
+                          env={**os.environ, "PYTHONPATH": str(pythonpath)}, capture_output=True, text=True,
+                          timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    return json.loads(proc.stdout.splitlines()[-1])
+
+
+def test_checking_every_shipped_curve_config_imports_no_torch():
+    result = _check_in_fresh_interpreter(sorted((REPO / "configs" / "curves").glob("*.yaml")), REPO)
+    assert result["imported"] == [] and set(result["readers"]) == {"extractive", "generative", "causal",
+                                                                    "causal-icl"}
+
+
+def test_a_reader_argument_added_in_source_is_checked_with_no_other_step(tmp_path):
+    # A copy of the package whose extractive reader gained an argument: the next check types it, from source.
+    shutil.copytree(REPO / "decomp", tmp_path / "decomp", ignore=shutil.ignore_patterns("__pycache__"))
+    reader = tmp_path / "decomp" / "readers" / "extractive.py"
+    old = "n_best: int = 20,"
+    assert reader.read_text().count(old) == 1
+    reader.write_text(reader.read_text().replace(old, f"{old} span_penalty: float = 1.0,"))
+    config = tmp_path / "curve.yaml"
+    config.write_text(yaml.safe_dump(tiny_config(readers={"extractive": {**READER, "span_penalty": "5e-1"}})))
+    result = _check_in_fresh_interpreter([config], tmp_path)
+    assert result["readers"]["extractive"]["span_penalty"] == 0.5 and result["imported"] == []
+    with pytest.raises(ConfigError, match="readers.extractive.span_penalty': unknown key"):
+        load_config(config)  # this checkout's reader has no such argument
 
 
 def test_cells_are_every_combination_in_seed_major_order():
