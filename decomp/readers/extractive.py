@@ -186,7 +186,7 @@ class ExtractiveReader(ReaderModule):
         return -_marginal(per_type, batch["type_mask"].to(dev) != 0).mean()
 
     def _question_span_likelihood(self, batch: dict, hidden: torch.Tensor) -> torch.Tensor:
-        """log p of the question spans the labels list, summed over them (NO_SPAN pads)."""
+        """log of the summed probability of the question spans the labels list (NO_SPAN pads)."""
         starts, ends = (batch[key].to(self.device) for key in ("question_starts", "question_ends"))
         start_lp, end_lp = self._question_span_log_probs(hidden, batch["question_mask"].to(self.device))
         pairs = start_lp.gather(1, starts.clamp(min=0)) + end_lp.gather(1, ends.clamp(min=0))
@@ -241,10 +241,10 @@ class ExtractiveReader(ReaderModule):
             return spans
         if self.question_spans:
             questions = {i.uid: i.question for i in inputs}
-            for w, out in zip(windows, typed, strict=True):
-                out["question_span"] = question_span_text(
-                    out.pop("question_start"), out.pop("question_end"), w["question_offsets"], questions[w["uid"]],
-                    n_best=self.n_best, max_answer_length=self.max_answer_length)
+            for window, outputs in zip(windows, typed, strict=True):  # each window's best question span, as text
+                outputs["question_span"] = question_span_text(
+                    outputs.pop("question_start"), outputs.pop("question_end"), window["question_offsets"],
+                    questions[window["uid"]], n_best=self.n_best, max_answer_length=self.max_answer_length)
         answers, by = typed_answers(windows, typed, spans)
         self.answered_by.update(by)
         return answers
