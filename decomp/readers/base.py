@@ -131,13 +131,18 @@ class ReaderModule(L.LightningModule):
         folder = adapted_folder(self.hparams.model)
         if folder is None or not (folder / HEADS).is_file():
             return
-        state = torch.load(folder / HEADS, map_location="cpu")
+        state = self.fit_adapted_heads(torch.load(folder / HEADS, map_location="cpu"), folder.name)
         own = self.state_dict()
         kept = {k: v for k, v in state.items() if k in own and own[k].shape == v.shape}
         self.load_state_dict(kept, strict=False)
         fresh = sorted({k.split(".")[0] for k in own if not k.startswith(("model.", "scores.")) and k not in kept})
         if fresh:
             log.warning("%s has no trained %s: they start untrained", folder.name, ", ".join(fresh))
+
+    def fit_adapted_heads(self, state: dict[str, torch.Tensor], source: str) -> dict[str, torch.Tensor]:
+        """An adapted folder's heads (`source` names it), made to fit this reader where a head has grown since
+        (a subclass knows how); default: as saved."""
+        return state
 
     def set_demonstrations(self, examples: Sequence[Example]) -> int:
         """An `in_context` reader keeps `examples` as its demonstrations and says how many fit."""
@@ -177,7 +182,8 @@ class ReaderModule(L.LightningModule):
         key = None if not hasattr(strategy, "describe") else {
             "reader": type(self).__name__, "reader_version": self.version, "strategy": strategy.describe(),
             "tokenizer": tokenizer_key(self.tokenizer),
-            "settings": {k: settings.get(k) for k in self.featurizer_settings}}
+            # an opt-in setting left out of the hyperparameters while off leaves the key as it was before it
+            "settings": {k: settings.get(k) for k in self.featurizer_settings if k in settings}}
         featurize = self.featurizer(self.tokenizer, settings)
         return TrainingData(inputs=strategy.training_inputs, featurize=functools.partial(featurize, train=True),
                             pad_values=self.pad_values, seed=self.seed, key=key, select=self.select_training,

@@ -36,10 +36,13 @@ from decomp.readers.numeric import (
     MAX_COUNT,
     MAX_DERIVATIONS,
     NO_DERIVATION,
+    NO_SPAN,
+    QUESTION_SPAN,
+    answer_types,
     render_number,
     signed_sum,
 )
-from decomp.readers.spans import answers_from_windows
+from decomp.readers.spans import answers_from_windows, question_span_text
 from decomp.readers.windows import IGNORE, WindowStats, keep_negatives, window_features
 from decomp.types import ReaderInput
 
@@ -60,12 +63,15 @@ class ExtractiveReader(ReaderModule):
         answer_heads: an answer-type head choosing among a passage span, a count (0-9), a signed sum of the
             passage's numbers and yes/no, trained by marginal likelihood over the derivations of the gold
             answer (`decomp.readers.numeric`); False: spans only, as before.
+        question_spans: with answer_heads, one more answer type: a span of the question (NABERT+, MTMSN), for
+            "Which happened first, the X or the Y?", from its own start/end head over the question tokens.
+            Off, the reader, its hyperparameters and its features are those of a reader without the argument.
     """
 
     version = 2  # 2: the tagging head trains (v1 left it out of the optimizer), a span-count head decides
     # between one span and the tagged spans, spans are whole words
     model_keys = ("input_ids", "attention_mask", "token_type_ids", "start_positions", "end_positions")
-    featurizer_settings = ("max_length", "doc_stride", "answer_heads")
+    featurizer_settings = ("max_length", "doc_stride", "answer_heads", "question_spans")
 
     @classmethod
     def grid_args(cls, max_length: int) -> dict:
@@ -73,8 +79,13 @@ class ExtractiveReader(ReaderModule):
 
     def __init__(self, doc_stride: int = 128, max_answer_length: int = 30, n_best: int = 20,
                  negative_window_share: float = 1.0, multi_span: bool = True, answer_heads: bool = False,
-                 **kwargs):
+                 question_spans: bool = False, **kwargs):
         super().__init__(**kwargs)
+        if question_spans and not answer_heads:
+            raise ConfigError("question_spans is an answer type of the answer-type head: it needs answer_heads: true")
+        if not question_spans:  # left out of the hyperparameters, so rows and cache keys stay as they were
+            self.hparams.pop("question_spans")
+            self._hparams_initial.pop("question_spans")
         if not 0 <= doc_stride < self.max_length // 2:
             raise ConfigError(f"doc_stride must be in [0, max_length // 2): got {doc_stride} with "
                               f"max_length {self.max_length}")
@@ -89,12 +100,15 @@ class ExtractiveReader(ReaderModule):
         self.count_head = nn.Linear(self.model.config.hidden_size, 2)  # one span / several
         self.count_head_trained = True  # False for a checkpoint from before the head
         self.answer_heads = answer_heads
+        self.question_spans = question_spans
         if answer_heads:
             hidden = self.model.config.hidden_size
-            self.type_head = _ffn(hidden, len(ANSWER_TYPES))
+            self.type_head = _ffn(hidden, len(answer_types(question_spans)))
             self.number_count_head = _ffn(hidden, MAX_COUNT + 1)
             self.yesno_head = _ffn(hidden, 2)
             self.sign_head = _ffn(2 * hidden, 3)  # per number: [its token; CLS] -> zero, plus, minus
+        if question_spans:  # its own start/end scores (as NABERT+), so passage spans score as without it
+            self.question_span_head = _ffn(hidden, 2)
         self.load_adapted_heads()
 
     def build_model(self, spec: str, attention_dropout: float | None) -> PreTrainedModel:
@@ -104,7 +118,8 @@ class ExtractiveReader(ReaderModule):
     def featurizer(cls, tokenizer, settings: Mapping) -> Callable[[Sequence[ReaderInput], bool], Featurized]:
         """Windows of (question, context); training windows all kept (`select_training` samples negatives)."""
         return functools.partial(_windows, tokenizer, max_length=settings["max_length"],
-                                 doc_stride=settings["doc_stride"], answer_heads=settings.get("answer_heads", False))
+                                 doc_stride=settings["doc_stride"], answer_heads=settings.get("answer_heads", False),
+                                 question_spans=settings.get("question_spans", False))
 
     def select_training(self, features: list[dict]) -> list[dict]:
         self.window_stats = WindowStats()
@@ -113,7 +128,8 @@ class ExtractiveReader(ReaderModule):
     @property
     def pad_values(self) -> dict[str, int]:
         return {**super().pad_values, "bio_labels": IGNORE, "number_positions": 0, "number_mask": 0,
-                "type_mask": 0, "arith_derivations": NO_DERIVATION}
+                "type_mask": 0, "arith_derivations": NO_DERIVATION, "question_mask": 0, "question_starts": NO_SPAN,
+                "question_ends": NO_SPAN}
 
     def loss(self, batch: dict) -> torch.Tensor:
         """Start/end loss, plus the tagging loss over the windows' context tokens (Segal et al.'s sum) and
@@ -141,7 +157,8 @@ class ExtractiveReader(ReaderModule):
 
     def _answer_type_loss(self, batch: dict, out, hidden: torch.Tensor) -> torch.Tensor:
         """-log of the marginal likelihood of the gold answer over the answer types that can produce it in this
-        window (`type_mask`) and, within the arithmetic type, over its sign-vector derivations."""
+        window (`type_mask`) and, within the arithmetic type, over its sign-vector derivations (within the
+        question-span type, over the answer's occurrences in the question)."""
         dev = self.device
         mask = batch["attention_mask"].to(dev).bool()
 
@@ -162,10 +179,25 @@ class ExtractiveReader(ReaderModule):
         chosen = signs[:, None].expand(-1, MAX_DERIVATIONS, -1, -1).gather(
             3, derivations.clamp(min=0)[..., None]).squeeze(3)
         chosen = (chosen * batch["number_mask"].to(dev)[:, None].float()).sum(-1)
-        arithmetic = chosen.masked_fill(~present, -1e4).logsumexp(-1)
-        per_type = torch.stack([span, count, arithmetic, yesno], -1) + self.type_head(cls).float().log_softmax(-1)
-        per_type = per_type.masked_fill(batch["type_mask"].to(dev) == 0, -1e4)
-        return -per_type.logsumexp(-1).mean()
+        likelihoods = [span, count, _marginal(chosen, present), yesno]
+        if self.question_spans:
+            likelihoods.append(self._question_span_likelihood(batch, hidden))
+        per_type = torch.stack(likelihoods, -1) + self.type_head(cls).float().log_softmax(-1)
+        return -_marginal(per_type, batch["type_mask"].to(dev) != 0).mean()
+
+    def _question_span_likelihood(self, batch: dict, hidden: torch.Tensor) -> torch.Tensor:
+        """log of the summed probability of the question spans the labels list (NO_SPAN pads)."""
+        starts, ends = (batch[key].to(self.device) for key in ("question_starts", "question_ends"))
+        start_lp, end_lp = self._question_span_log_probs(hidden, batch["question_mask"].to(self.device))
+        pairs = start_lp.gather(1, starts.clamp(min=0)) + end_lp.gather(1, ends.clamp(min=0))
+        return _marginal(pairs, starts != NO_SPAN)
+
+    def _question_span_log_probs(self, hidden: torch.Tensor, question_mask: torch.Tensor
+                                 ) -> tuple[torch.Tensor, torch.Tensor]:
+        """Start and end log-probabilities over each window's question tokens (B x T each)."""
+        logits = self.question_span_head(hidden).float().masked_fill(question_mask[..., None] == 0, -1e4)
+        log_probs = logits.log_softmax(1)
+        return log_probs[..., 0], log_probs[..., 1]
 
     def _sign_log_probs(self, hidden: torch.Tensor, positions: torch.Tensor) -> torch.Tensor:
         numbers = hidden.gather(1, positions[..., None].expand(-1, -1, hidden.shape[-1]))
@@ -182,13 +214,13 @@ class ExtractiveReader(ReaderModule):
         order = sorted(range(len(windows)), key=lambda k: windows[k]["length"])
         with self.inference():
             for chunk in chunks(order, self.eval_batch_size):
-                out = self.model(**self.model_inputs(self.collate([windows[k] for k in chunk])),
-                                 output_hidden_states=self.multi_span or self.answer_heads)
+                batch = self.collate([windows[k] for k in chunk])
+                out = self.model(**self.model_inputs(batch), output_hidden_states=self.multi_span or self.answer_heads)
                 start_logits = out.start_logits.float().cpu().numpy()
                 end_logits = out.end_logits.float().cpu().numpy()
                 tag_logits = multi = None
                 if self.answer_heads:
-                    typed_chunk = self._typed_outputs(out.hidden_states[-1],
+                    typed_chunk = self._typed_outputs(out.hidden_states[-1], batch,
                                                       batch_positions(windows, chunk, self.device))
                     for row, k in enumerate(chunk):
                         typed[k] = {name: value[row] for name, value in typed_chunk.items()}
@@ -207,16 +239,43 @@ class ExtractiveReader(ReaderModule):
                                      multi_probs=several if self.multi_span and self.count_head_trained else None)
         if not self.answer_heads:
             return spans
+        if self.question_spans:
+            questions = {i.uid: i.question for i in inputs}
+            for window, outputs in zip(windows, typed, strict=True):  # each window's best question span, as text
+                outputs["question_span"] = question_span_text(
+                    outputs.pop("question_start"), outputs.pop("question_end"), window["question_offsets"],
+                    questions[window["uid"]], n_best=self.n_best, max_answer_length=self.max_answer_length)
         answers, by = typed_answers(windows, typed, spans)
         self.answered_by.update(by)
         return answers
 
-    def _typed_outputs(self, hidden: torch.Tensor, positions: torch.Tensor) -> dict:
+    def _typed_outputs(self, hidden: torch.Tensor, batch: dict, positions: torch.Tensor) -> dict:
         cls = hidden[:, 0]
-        return {"types": self.type_head(cls).float().softmax(-1).cpu().numpy(),
-                "count": self.number_count_head(cls).float().softmax(-1).cpu().numpy(),
-                "yesno": self.yesno_head(cls).float().softmax(-1).cpu().numpy(),
-                "signs": self._sign_log_probs(hidden, positions).argmax(-1).cpu().numpy()}
+        outputs = {"types": self.type_head(cls).float().softmax(-1).cpu().numpy(),
+                   "count": self.number_count_head(cls).float().softmax(-1).cpu().numpy(),
+                   "yesno": self.yesno_head(cls).float().softmax(-1).cpu().numpy(),
+                   "signs": self._sign_log_probs(hidden, positions).argmax(-1).cpu().numpy()}
+        if self.question_spans:
+            start, end = self._question_span_log_probs(hidden, batch["question_mask"].to(self.device))
+            outputs["question_start"], outputs["question_end"] = start.cpu().numpy(), end.cpu().numpy()
+        return outputs
+
+    def fit_adapted_heads(self, state: dict[str, torch.Tensor], source: str) -> dict[str, torch.Tensor]:
+        """A start adapted without question spans has a type head of one class fewer: its classes are this
+        head's first ones (question_span comes last), so they load, and the question-span class starts fresh."""
+        if not self.question_spans:
+            return state
+        last = f"type_head.{len(self.type_head) - 1}"
+        own = self.state_dict()
+        saved = {k: state[k] for k in (f"{last}.weight", f"{last}.bias") if k in state}
+        if not saved or all(v.shape == own[k].shape for k, v in saved.items()):
+            return state
+        if any(v.shape[0] != len(ANSWER_TYPES) or v.shape[1:] != own[k].shape[1:] for k, v in saved.items()):
+            return state  # some other shape: load_adapted_heads leaves it fresh and says so
+        log.warning("%s's type head has no question_span class: the question_span class starts untrained, the "
+                    "other %d classes load", source, len(ANSWER_TYPES))
+        widened = {k: torch.cat([v, own[k][len(ANSWER_TYPES):]]) for k, v in saved.items()}
+        return {**state, **widened}
 
     def on_load_checkpoint(self, checkpoint: dict) -> None:
         super().on_load_checkpoint(checkpoint)
@@ -238,6 +297,12 @@ def _ffn(n_in: int, n_out: int) -> nn.Module:
     return nn.Sequential(nn.Linear(n_in, n_in), nn.GELU(), nn.Linear(n_in, n_out))
 
 
+def _marginal(log_likelihoods: torch.Tensor, present: torch.Tensor) -> torch.Tensor:
+    """log of the summed likelihoods over the last dimension, of the entries `present` (maximum marginal
+    likelihood: every derivation of the gold answer counts)."""
+    return log_likelihoods.masked_fill(~present, -1e4).logsumexp(-1)
+
+
 def batch_positions(windows: Sequence[dict], chunk: Sequence[int], device: torch.device) -> torch.Tensor:
     return torch.tensor([windows[k]["number_positions"] for k in chunk], device=device)
 
@@ -245,15 +310,17 @@ def batch_positions(windows: Sequence[dict], chunk: Sequence[int], device: torch
 def typed_answers(windows: Sequence[dict], typed: Sequence[dict], spans: dict[str, tuple[str, ...]]
                   ) -> tuple[dict[str, tuple[str, ...]], dict[str, str]]:
     """Each uid's answer from the answer type its windows favour (the mean of their type probabilities); a
-    computed number comes from the window most sure of the arithmetic type. Falls back to the span answer when
-    the arithmetic type chose no number. Also says which type answered each uid."""
+    computed number comes from the window most sure of the arithmetic type, a question span (`question_span`, each
+    window's best; a reader with question spans) from the window most sure of that type. Falls back to the span
+    answer when the arithmetic type chose no number or no question span was valid. Also says which type answered
+    each uid."""
     by_uid: dict[str, list[int]] = {}
     for k, w in enumerate(windows):
         by_uid.setdefault(w["uid"], []).append(k)
     answers, answered_by = {}, {}
     for uid, ks in by_uid.items():
         types = np.mean([typed[k]["types"] for k in ks], axis=0)
-        kind = ANSWER_TYPES[int(types.argmax())]
+        kind = answer_types(len(types) > len(ANSWER_TYPES))[int(types.argmax())]
         answer = spans.get(uid, ())
         if kind == "count":
             answer = (str(int(np.mean([typed[k]["count"] for k in ks], axis=0).argmax())),)
@@ -267,12 +334,18 @@ def typed_answers(windows: Sequence[dict], typed: Sequence[dict], spans: dict[st
                 kind = "span"
             else:
                 answer = (render_number(value),)
+        elif kind == "question_span":
+            text = typed[max(ks, key=lambda j: typed[j]["types"][QUESTION_SPAN])]["question_span"]
+            if text is None:
+                kind = "span"
+            else:
+                answer = (text,)
         answers[uid], answered_by[uid] = answer, kind
     return answers, answered_by
 
 
 def _windows(tokenizer, inputs: Sequence[ReaderInput], train: bool, *, max_length: int,
-             doc_stride: int, answer_heads: bool = False) -> Featurized:
+             doc_stride: int, answer_heads: bool = False, question_spans: bool = False) -> Featurized:
     features, stats = window_features(tokenizer, inputs, max_length=max_length, doc_stride=doc_stride,
-                                      train=train, answer_heads=answer_heads)
+                                      train=train, answer_heads=answer_heads, question_spans=question_spans)
     return Featurized(features, stats.unanswerable)

@@ -1,8 +1,9 @@
 """Answers beyond spans for the extractive reader, as DROP readers produce them (NAQANet, Dua et al. 2019;
 NABERT+; MTMSN, Hu et al. 2019): an answer-type head chooses among a passage span, a count (0-9), a signed sum
-of the passage's numbers (a sign per number: 0, + or -) and yes/no. Training marginalises over every derivation
-that yields a gold answer (maximum marginal likelihood), so a question whose answer is both a span and a
-number in the passage trains both heads by what they predict.
+of the passage's numbers (a sign per number: 0, + or -) and yes/no; opted in (`question_spans`), a span of the
+question too. Training marginalises over every derivation that yields a gold answer (maximum marginal
+likelihood), so a question whose answer is both a span and a number in the passage trains both heads by what
+they predict.
 
 Pure functions here: numbers in a text, the derivations of a gold answer, rendering a computed number. The
 heads and the loss live in `decomp.readers.extractive`.
@@ -16,6 +17,10 @@ from collections.abc import Sequence
 
 ANSWER_TYPES = ("span", "count", "arithmetic", "yesno")
 SPAN, COUNT, ARITHMETIC, YESNO = range(len(ANSWER_TYPES))
+# Opt-in (`question_spans`), last so that the type head of a reader without it keeps its classes and shape.
+QUESTION_SPAN = len(ANSWER_TYPES)
+MAX_QUESTION_SPANS = 8  # occurrences of the gold answer in the question kept as labels
+NO_SPAN = -1
 MAX_COUNT = 9  # the count head's classes are 0..9
 MAX_NUMBERS = 24  # number slots per window (the first ones in window order)
 MAX_DERIVATIONS = 8  # sign vectors kept per window (fewest non-zero signs first)
@@ -29,6 +34,11 @@ WORD_NUMBERS.update({"thirty": 30, "forty": 40, "fifty": 50, "sixty": 60, "seven
                      "ninety": 90, "hundred": 100})
 _NUMBER = re.compile(r"(?<![\w.])(\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?)(?![\d])|\b(" +
                      "|".join(sorted(WORD_NUMBERS, key=len, reverse=True)) + r")\b", re.IGNORECASE)
+
+
+def answer_types(question_spans: bool) -> tuple[str, ...]:
+    """The type head's classes, in order."""
+    return (*ANSWER_TYPES, "question_span") if question_spans else ANSWER_TYPES
 
 
 def find_numbers(text: str) -> list[tuple[int, int, float]]:

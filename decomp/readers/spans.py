@@ -35,6 +35,18 @@ def best_span(start_logits: np.ndarray, end_logits: np.ndarray, offsets: Sequenc
     return best
 
 
+def question_span_text(start_logits: np.ndarray, end_logits: np.ndarray,
+                       offsets: Sequence[tuple[int, int] | None], question: str, *, n_best: int,
+                       max_answer_length: int) -> str | None:
+    """The best question span of one window (`best_span` over its question tokens, `offsets` their question
+    characters), widened to whole words; None when no span is valid."""
+    found = best_span(start_logits, end_logits, offsets, n_best, max_answer_length)
+    if found is None:
+        return None
+    start, end = whole_words(found[1], found[2], question)
+    return question[start:end]
+
+
 def tagged_spans(tag_logits: np.ndarray, offsets: Sequence[tuple[int, int] | None],
                  max_answer_length: int) -> list[tuple[int, int]]:
     """(start char, end char) of each span the B/I/O tags of one window mark in its context.

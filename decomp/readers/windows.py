@@ -5,7 +5,8 @@ all; consecutive windows share `doc_stride` context tokens (the Hugging Face mea
 training each window points at the gold span's tokens, or at CLS when the span is not wholly inside it, and
 tags its context tokens B/I/O with every occurrence of every gold span (the multi-span head of Segal et
 al. 2020); tokens of an occurrence cut by the window edge are not tagged (ignored by the loss). It also says
-whether the answer has one span or several (the span-count head's label).
+whether the answer has one span or several (the span-count head's label). With question spans, windows also
+mark the question's tokens, and training windows point at every occurrence of the gold answer in the question.
 """
 
 from __future__ import annotations
@@ -20,7 +21,9 @@ from transformers import PreTrainedTokenizerBase
 from decomp.readers.numeric import (
     MAX_DERIVATIONS,
     MAX_NUMBERS,
+    MAX_QUESTION_SPANS,
     NO_DERIVATION,
+    NO_SPAN,
     count_label,
     derivations,
     find_numbers,
@@ -73,6 +76,25 @@ def distinct_gold_spans(context: str, answers: Sequence[Sequence[str]]) -> int:
     return 0
 
 
+def question_span_labels(offsets: Sequence[tuple[int, int] | None], question: str,
+                         answers: Sequence[Sequence[str]]) -> list[tuple[int, int]]:
+    """(start, end) tokens of every occurrence in the question of every one-span gold alternative, matched as
+    `locate_answer` matches, in question order; `offsets` are per token its question characters (None outside
+    the question). Occurrences past a truncated question's last token are left out; at most MAX_QUESTION_SPANS."""
+    if not any(o is not None for o in offsets):
+        return []
+    found = sorted({m.span() for alternative in answers if len(alternative) == 1 and alternative[0].split()
+                    for m in re.finditer(_span_pattern(alternative[0]), question, flags=re.IGNORECASE)})
+    tokens = [_span_tokens(offsets, span) for span in found]
+    return list(dict.fromkeys(t for t in tokens if t[0] is not None))[:MAX_QUESTION_SPANS]
+
+
+def question_span_slots(spans: Sequence[tuple[int, int]]) -> dict:
+    """The question-span labels as fixed-width start and end lists, NO_SPAN-padded (for batching)."""
+    pad = [NO_SPAN] * (MAX_QUESTION_SPANS - len(spans))
+    return {"question_starts": [s for s, _ in spans] + pad, "question_ends": [e for _, e in spans] + pad}
+
+
 def _span_pattern(span: str) -> str:
     words = r"\s+".join(map(re.escape, span.split()))  # any run of whitespace matches any other
     return rf"(?<!\w){words}(?!\w)"
@@ -110,7 +132,7 @@ class WindowStats:
 
 def window_features(tokenizer: PreTrainedTokenizerBase, inputs: Sequence[ReaderInput], *, max_length: int,
                     doc_stride: int, train: bool, negative_share: float = 1.0, seed: int = 0,
-                    answer_heads: bool = False) -> tuple[list[dict], WindowStats]:
+                    answer_heads: bool = False, question_spans: bool = False) -> tuple[list[dict], WindowStats]:
     """One feature per window: uid, length, input_ids, attention_mask (token_type_ids if the model has them),
     and for training start_positions/end_positions, bio_labels and multi_span_label (1 when the question's
     answer is two or more distinct spans: a label of the question, given to each of its windows), else
@@ -122,15 +144,22 @@ def window_features(tokenizer: PreTrainedTokenizerBase, inputs: Sequence[ReaderI
     With `answer_heads`, every window also lists its numbers (`number_positions`, `number_mask`, and at
     inference `number_values`), and training windows carry the answer-type heads' labels (`answer_labels`);
     an input is trained on when any answer type can produce its gold answer, not only a span.
+
+    With `question_spans` (and `answer_heads`) every window marks its question tokens (`question_mask`; at
+    inference `question_offsets`, their question characters), and training windows carry the question-span
+    labels (`question_starts`, `question_ends`; see `question_span_labels`) and a fifth `type_mask` entry.
     """
     if not 0 <= doc_stride < max_length // 2:
         raise ValueError(f"doc_stride must be in [0, max_length // 2): got {doc_stride} with {max_length}")
+    if question_spans and not answer_heads:
+        raise ValueError("question_spans is an answer type: it needs answer_heads")
     stats = WindowStats()
     numbers = {i.uid: find_numbers(i.context) for i in inputs} if answer_heads else {}
     if train:
         spans = {i.uid: locate_answer(i.context, i.answers) for i in inputs}
         usable = {i.uid for i in inputs if spans[i.uid] is not None
-                  or (answer_heads and answer_labels_possible(i, numbers[i.uid]))}
+                  or (answer_heads and answer_labels_possible(i, numbers[i.uid]))
+                  or (question_spans and question_span_possible(i))}
         stats.unanswerable = [i for i in inputs if i.uid not in usable]
         inputs = [i for i in inputs if i.uid in usable]
     if not inputs:
@@ -142,7 +171,7 @@ def window_features(tokenizer: PreTrainedTokenizerBase, inputs: Sequence[ReaderI
     features = []
     for w, ids in enumerate(encoded["input_ids"]):
         item = inputs[encoded["overflow_to_sample_mapping"][w]]
-        pairs = zip(encoded["offset_mapping"][w], encoded.sequence_ids(w), strict=True)
+        pairs = list(zip(encoded["offset_mapping"][w], encoded.sequence_ids(w), strict=True))
         offsets = [tuple(o) if s == 1 else None for o, s in pairs]
         feature = {"uid": item.uid, "length": len(ids), "input_ids": ids,
                    "attention_mask": encoded["attention_mask"][w]}
@@ -150,6 +179,11 @@ def window_features(tokenizer: PreTrainedTokenizerBase, inputs: Sequence[ReaderI
             feature["token_type_ids"] = encoded["token_type_ids"][w]
         if answer_heads:
             feature.update(number_slots(offsets, numbers[item.uid], with_values=not train))
+        if question_spans:
+            question_offsets = [tuple(o) if s == 0 else None for o, s in pairs]
+            feature["question_mask"] = [int(o is not None) for o in question_offsets]
+            if not train:
+                feature["question_offsets"] = question_offsets
         if not train:
             feature["offsets"] = offsets
             features.append(feature)
@@ -164,6 +198,10 @@ def window_features(tokenizer: PreTrainedTokenizerBase, inputs: Sequence[ReaderI
         if answer_heads:
             window_numbers = [numbers[item.uid][k] for k in feature.pop("number_index")]
             feature.update(answer_labels(item, spans[item.uid] is not None, window_numbers))
+            if question_spans:
+                found = question_span_labels(question_offsets, item.question, item.answers)
+                feature.update(question_span_slots(found))
+                feature["type_mask"] = [*feature["type_mask"], int(bool(found))]
             if not any(feature["type_mask"]):
                 continue  # no answer type can say the gold answer from this window (its numbers are elsewhere)
         features.append(feature)
@@ -242,6 +280,11 @@ def answer_labels_possible(item: ReaderInput, numbers: Sequence[tuple[int, int, 
     """Whether a non-span answer type can produce the gold answer from the whole context."""
     return (count_label(item.answers) >= 0 or yesno_label(item.answers) >= 0
             or bool(derivations([v for _, _, v in numbers[:MAX_NUMBERS * 4]], gold_numbers(item.answers))))
+
+
+def question_span_possible(item: ReaderInput) -> bool:
+    """Whether a one-span gold alternative occurs in the question."""
+    return locate_answer(item.question, [a for a in item.answers if len(a) == 1]) is not None
 
 
 def answer_labels(item: ReaderInput, span_possible: bool, numbers: Sequence[tuple[int, int, float]]) -> dict:
