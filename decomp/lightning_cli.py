@@ -32,6 +32,7 @@ from decomp.metrics.breakdown import executor_answer_distribution, per_operator
 from decomp.precision import resolve_precision
 from decomp.provenance import config_hash, git_commit, package_versions
 from decomp.readers.checkpoint import AtomicCheckpointIO, LastCheckpoint
+from decomp.strategies import check_decompositions
 
 # A killed `fit` loses at most this many optimizer steps (a few minutes of MiniLM on 2 CPU cores); the shipped
 # configs carry it as `checkpoint.every_n_train_steps`.
@@ -202,6 +203,14 @@ class DecompCLI(LightningCLI):
             raise
         except ValueError as exc:
             raise ConfigError(f"invalid configuration: {exc}") from exc
+        self._check_strategy_meets_data()
+
+    def _check_strategy_meets_data(self) -> None:
+        """The reader's strategy and the data are configured apart: refuse a pair that cannot run (the data
+        module never looks at the model)."""
+        strategy, data = getattr(self.model, "strategy", None), getattr(self.datamodule, "hparams", {})
+        if strategy is not None and "protocol" in data:
+            check_decompositions(strategy, data["protocol"], data["decompositions"])
 
     def before_fit(self) -> None:
         folder = run_dir(self.trainer)
