@@ -143,21 +143,6 @@ class _GpuMemoryPoll:
             self._thread.join()
 
 
-def _read_rows(run_dir: Path) -> tuple[list[dict], int]:
-    """The rows of a run and the unreadable lines, read as plain JSON lines: the old code's rows need not pass
-    the working tree's row checks."""
-    from decomp.curves.rows import results_path
-
-    path = results_path(run_dir)
-    rows, bad = [], 0
-    for line in path.read_text(encoding="utf-8").splitlines() if path.is_file() else ():
-        try:
-            rows.append(json.loads(line))
-        except json.JSONDecodeError:
-            bad += 1
-    return rows, bad
-
-
 def _scores(rows: list[dict]) -> dict:
     """Mean EM/F1 (percent) over rows and the per-question EM by row id and question id."""
     ems = [r["em"] for r in rows if isinstance(r.get("em"), int | float)]
@@ -196,7 +181,9 @@ def run_side(args: argparse.Namespace, raw: dict, work: Path, label: str, code: 
     with _GpuMemoryPoll() as gpu:
         child = subprocess.run(command, env=env, cwd=code)
     wall = time.perf_counter() - started
-    rows, truncated = _read_rows(run_dir)
+    from decomp.curves.store import read_rows, results_path
+
+    rows, truncated = read_rows(results_path(run_dir), checked=False)  # the old code's rows: not checked here
     if child.returncode:
         raise SystemExit(f"decomp curve ({label}) exited with {child.returncode}; its run dir is {run_dir}")
     probe = json.loads(probe_path.read_text(encoding="utf-8")) if probe_path.is_file() else {}

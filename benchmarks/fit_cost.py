@@ -16,7 +16,7 @@ from collections import defaultdict
 from pathlib import Path
 
 from benchmarks.common import RESULTS, environment, write_json
-from decomp.curves.rows import read_rows, results_path
+from decomp.curves.store import read_rows, results_path
 
 BF16_SPEEDUP = 1.6  # measured on a 2-core EPYC with AVX512-BF16 (environment.md): bf16 autocast's training gain
 _THREADS = re.compile(r"(\d+) torch threads")

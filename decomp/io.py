@@ -10,8 +10,10 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import IO
 
 from decomp.errors import DataError
 
@@ -69,22 +71,29 @@ def iter_jsonl(path: str | Path) -> Iterator[tuple[int, object]]:
     return iter(JsonLines(path))
 
 
-def write_atomic(path: str | Path, text: str | bytes) -> None:
-    """Write `text` to `path` so a reader sees the old file or the new one, never a part.
+@contextmanager
+def atomic_writer(path: str | Path, binary: bool = False, tmp_name: str | None = None) -> Iterator[IO]:
+    """A file to write whose content replaces `path` only once it is whole: a reader sees the old file or the
+    new one, never a part.
 
-    A sibling temp file (same file system, so os.replace is atomic), opened normally so the umask applies,
-    flushed to disk before the rename; removed again if anything fails.
+    A sibling temp file (same file system, so os.replace is atomic; `tmp_name`, default `.<name>.<pid>.tmp`),
+    opened normally so the umask applies, flushed to disk before the rename; removed again if anything fails.
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    tmp = path.with_name(tmp_name or f".{path.name}.{os.getpid()}.tmp")
     try:
-        binary = isinstance(text, bytes)
         with open(tmp, "wb" if binary else "w", **({} if binary else {"encoding": "utf-8", "newline": ""})) as f:
-            f.write(text)
+            yield f
             f.flush()
             os.fsync(f.fileno())
         os.replace(tmp, path)
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
+
+
+def write_atomic(path: str | Path, text: str | bytes) -> None:
+    """Write `text` to `path` so a reader sees the old file or the new one, never a part (`atomic_writer`)."""
+    with atomic_writer(path, binary=isinstance(text, bytes)) as f:
+        f.write(text)

@@ -23,6 +23,7 @@ from lightning.fabric.connector import _PRECISION_INPUT
 from lightning.pytorch import Callback, LightningDataModule, LightningModule, Trainer
 from lightning.pytorch.callbacks import BasePredictionWriter
 from lightning.pytorch.cli import LightningCLI
+from lightning.pytorch.plugins.io import CheckpointIO
 
 from decomp.curves.preflight import writable_folder
 from decomp.errors import ConfigError
@@ -30,7 +31,8 @@ from decomp.io import write_atomic
 from decomp.metrics.breakdown import executor_answer_distribution, per_operator
 from decomp.precision import resolve_precision
 from decomp.provenance import config_hash, git_commit, package_versions
-from decomp.readers.checkpoint import AtomicCheckpoint
+from decomp.readers.checkpoint import AtomicCheckpointIO, LastCheckpoint
+from decomp.strategies import check_decompositions
 
 # A killed `fit` loses at most this many optimizer steps (a few minutes of MiniLM on 2 CPU cores); the shipped
 # configs carry it as `checkpoint.every_n_train_steps`.
@@ -160,17 +162,22 @@ class RestoreRNG(Callback):
 
 class DecompTrainer(Trainer):
     """Lightning's Trainer that also takes `precision: auto` (bf16 autocast where the processor has bf16,
-    else fp32; `decomp.precision`), resolved here, before the Trainer is built."""
+    else fp32; `decomp.precision`), resolved here, before the Trainer is built, and writes checkpoints
+    atomically (`AtomicCheckpointIO`) unless its plugins name another CheckpointIO."""
 
     def __init__(self, *args, precision: _PRECISION_INPUT | Literal["auto"] | None = "auto", **kwargs) -> None:
         accelerator = kwargs.get("accelerator")
+        plugins = kwargs.pop("plugins", None) or []
+        plugins = list(plugins) if isinstance(plugins, (list, tuple)) else [plugins]
+        if not any(isinstance(plugin, CheckpointIO) for plugin in plugins):
+            plugins.append(AtomicCheckpointIO())
         super().__init__(*args, precision=resolve_precision(
-            precision, accelerator if isinstance(accelerator, str) else None), **kwargs)
+            precision, accelerator if isinstance(accelerator, str) else None), plugins=plugins, **kwargs)
 
 
 class DecompCLI(LightningCLI):
     def add_arguments_to_parser(self, parser) -> None:
-        parser.add_lightning_class_args(AtomicCheckpoint, "checkpoint")
+        parser.add_lightning_class_args(LastCheckpoint, "checkpoint")
         parser.set_defaults({"checkpoint.save_last": True, "checkpoint.save_top_k": 0,
                              "checkpoint.every_n_train_steps": CHECKPOINT_EVERY_N_STEPS,
                              "data": {"class_path": "decomp.data.module.DecompDataModule"}})
@@ -196,6 +203,14 @@ class DecompCLI(LightningCLI):
             raise
         except ValueError as exc:
             raise ConfigError(f"invalid configuration: {exc}") from exc
+        self._check_strategy_meets_data()
+
+    def _check_strategy_meets_data(self) -> None:
+        """The reader's strategy and the data are configured apart: refuse a pair that cannot run (the data
+        module never looks at the model)."""
+        strategy, data = getattr(self.model, "strategy", None), getattr(self.datamodule, "hparams", {})
+        if strategy is not None and "protocol" in data:
+            check_decompositions(strategy, data["protocol"], data["decompositions"])
 
     def before_fit(self) -> None:
         folder = run_dir(self.trainer)

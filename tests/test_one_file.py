@@ -15,7 +15,7 @@ import yaml
 
 from decomp.cli import main
 from decomp.curves import signatures
-from decomp.curves.rows import read_rows
+from decomp.curves.store import read_rows
 from decomp.data.cards import CARDS_ENV, cards_dir
 from decomp.data.datasets import DATASETS, get_dataset
 from decomp.data.module import DecompDataModule

@@ -17,7 +17,7 @@ import yaml
 
 from decomp import lightning_cli
 from decomp.cli import main
-from decomp.curves.rows import read_rows
+from decomp.curves.store import read_rows
 from decomp.data.datasets import get_dataset
 from decomp.errors import ConfigError
 from decomp.lightning_cli import DecompCLI

@@ -144,7 +144,7 @@ def adapt(recipe: Recipe, data_dir: Path, cache_dir: Path | None = None, progres
     from decomp.precision import resolve_precision
     from decomp.provenance import git_commit, hardware, package_versions
     from decomp.readers import REGISTRY
-    from decomp.readers.checkpoint import AtomicCheckpoint
+    from decomp.readers.checkpoint import AtomicCheckpointIO, LastCheckpoint
 
     folder = recipe.folder(cache_dir)
     if (folder / CARD).is_file():
@@ -164,13 +164,13 @@ def adapt(recipe: Recipe, data_dir: Path, cache_dir: Path | None = None, progres
     work = folder.with_name(folder.name + ".work")
     last = work / "checkpoints" / "last.ckpt"
     precision = resolve_precision(t.precision)
-    checkpoint = AtomicCheckpoint(dirpath=work / "checkpoints", save_last=True, save_top_k=0,
-                                  every_n_train_steps=t.checkpoint_every)
+    checkpoint = LastCheckpoint(dirpath=work / "checkpoints", save_last=True, save_top_k=0,
+                                every_n_train_steps=t.checkpoint_every)
     lines = [] if progress else [StepLines()]
     trainer = Trainer(max_steps=t.steps, precision=precision, logger=False, callbacks=[checkpoint, *lines, *callbacks],
                       enable_progress_bar=progress, enable_model_summary=False, num_sanity_val_steps=0,
                       limit_val_batches=0, accelerator="cpu" if not torch.cuda.is_available() else "auto",
-                      devices=1)
+                      devices=1, plugins=[AtomicCheckpointIO()])
     if last.is_file():
         print(f"decomp adapt: resuming from {last}", file=sys.stderr)
     trainer.fit(reader, datamodule=data, ckpt_path=str(last) if last.is_file() else None)

@@ -25,7 +25,7 @@ from decomp.data.protocols import PROTOCOLS, parse_size
 from decomp.errors import ConfigError
 from decomp.readers import REGISTRY as READERS
 from decomp.strategies import REGISTRY as STRATEGIES
-from decomp.strategies import get_strategy
+from decomp.strategies import check_decompositions, get_strategy
 
 TUNABLE = ("lr", "batch_size", "epochs", "weight_decay", "warmup_ratio")
 INT_PARAMS = ("batch_size", "epochs")
@@ -391,9 +391,14 @@ def parse_config(raw: Any, source: str = "<dict>") -> CurveConfig:
                          f"{tuning.startup_trials} is random search: lower startup_trials or say random")
     sizes = _sizes(check, top["sizes"])
     budget = _budget(check, raw["budget"], sizes)
+    readers, strategies = _readers(check, top["readers"]), _strategies(check, top["strategies"])
+    for i, strategy in enumerate(strategies):
+        try:
+            check_decompositions(STRATEGIES[strategy.name], protocol, data.get("decompositions", "gold"))
+        except ConfigError as exc:
+            raise check.fail(f"strategies[{i}]", str(exc)) from None
     return CurveConfig(
-        name=top["name"], dataset=top["dataset"], data=data, readers=_readers(check, top["readers"]),
-        strategies=_strategies(check, top["strategies"]), sizes=sizes,
+        name=top["name"], dataset=top["dataset"], data=data, readers=readers, strategies=strategies, sizes=sizes,
         folds=check.int_list(top["folds"], "folds") if protocol == "gold" else [0],
         subset_seeds=check.int_list(top["subset_seeds"], "subset_seeds"),
         training_seeds=check.int_list(top["training_seeds"], "training_seeds"),

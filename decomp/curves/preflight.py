@@ -40,7 +40,7 @@ def writable_file(path: Path) -> None:
 
 def check_run_dir(run_dir: Path, storage_url: str) -> None:
     """The run folder, its results file, its claim locks and a file storage (SQLite or journal) are writable."""
-    from decomp.curves.rows import results_path
+    from decomp.curves.store import results_path
 
     writable_folder(run_dir)
     writable_file(results_path(run_dir))
@@ -58,13 +58,13 @@ def check_versions(results: Path, versions: dict[str, int],
     """Rows already in `results` were made by the reader versions this code has (a row without one is
     version 1) and, for the strategies in `strategy_versions`, by their format versions: a curve resumed across
     a change of what its reader or strategy answers would mix two of them in one curve."""
-    from decomp.curves.rows import read_file
+    from decomp.curves.store import numbered_rows
 
     if not results.exists():
         return
     advice = "give the run another run_dir (or move the old rows away)"
     supersede = "; or `--supersede NAME` recomputes that strategy's rows, keeping the old in superseded.jsonl"
-    for line, row in read_file(results)[0]:
+    for line, row in numbered_rows(results)[0]:
         kind, strategy = row.get("reader"), row.get("strategy")
         made = (row.get("reader_args") or {}).get("reader_version", 1)
         if kind in versions and made != versions[kind] and strategy != "prior":
@@ -81,11 +81,11 @@ def check_versions(results: Path, versions: dict[str, int],
 def check_starting_points(results: Path, inits: dict[str, dict | None]) -> None:
     """Rows already in `results` started from the same adapted model (or plain model) as this config's readers:
     a curve resumed across starting points would mix two readers in one curve."""
-    from decomp.curves.rows import read_file
+    from decomp.curves.store import numbered_rows
 
     if not results.exists():
         return
-    for line, row in read_file(results)[0]:
+    for line, row in numbered_rows(results)[0]:
         kind = row.get("reader")
         if kind not in inits or row.get("strategy") == "prior":
             continue

@@ -9,7 +9,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 
 from decomp.curves.config import CurveConfig
-from decomp.curves.rows import read_rows
+from decomp.curves.store import read_rows
 from decomp.curves.study import study_name
 
 

@@ -16,7 +16,8 @@ import re
 from pathlib import Path
 
 from decomp.curves.config import RunSpec
-from decomp.curves.rows import RESULTS, read_file
+from decomp.curves.rows import RESULTS
+from decomp.curves.store import numbered_rows
 from decomp.errors import ConfigError, DataError
 from decomp.io import write_atomic
 
@@ -34,7 +35,7 @@ def find_row(ref: str, run_id: str | None = None) -> tuple[Path, int, dict]:
         raise ConfigError(f"--row {ref}: give FILE:LINE, or FILE with --run-id")
     if not path.is_file():
         raise ConfigError(f"--row {ref}: no results file {path}")
-    rows, _ = read_file(path)
+    rows, _ = numbered_rows(path)
     for n, row in rows:
         if n == line or (run_id is not None and row["run_id"] == run_id):
             return path, n, row

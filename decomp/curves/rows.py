@@ -1,26 +1,17 @@
 """The result row: one per finished (cell, training seed) in `results.jsonl`; its one model and checks.
 
-The curve writer builds rows with `build_row` and checks them with `check_row` before appending; the
-leaderboard reads them back with `read_rows` and the same `check_row`, so the two can never disagree.
-Fields added after the first rows were written are optional (`OPTIONAL`), so older rows still load.
-
-Appends hold an exclusive lock on the file and end with fsync, so concurrent workers never interleave
-rows and a finished row survives a crash. Policy for a line cut short by a killed worker (it can end up
-mid-file, since the next append starts on a fresh line): it is skipped and counted, and every reader
-reports the count (`read_rows` returns it). Any other unreadable line is an error naming file and line.
+The curve writer builds rows with `build_row` and checks them with `check_row` before appending; every
+reader (the leaderboard too) reads them back through `decomp.curves.store`, which applies the same
+`check_row`, so the two can never disagree. Fields added after the first rows were written are optional
+(`OPTIONAL`), so older rows still load.
 """
 
 from __future__ import annotations
 
-import fcntl
 import json
-import os
 from collections.abc import Callable
-from contextlib import contextmanager
-from pathlib import Path
 
 from decomp.errors import DataError
-from decomp.io import JsonLines
 from decomp.metrics.breakdown import executor_answer_distribution
 
 RESULTS = "results.jsonl"
@@ -233,80 +224,3 @@ def context_setting(row: dict) -> str:
     how many, so that runs with different contexts are never one panel."""
     context, n = row.get("context") or "", row.get("n_distractors")
     return f"{context} + {n} distractors" if context and n else context
-
-
-def results_path(run_dir: str | Path) -> Path:
-    return Path(run_dir) / RESULTS
-
-
-def read_file(path: str | Path) -> tuple[list[tuple[int, dict]], int]:
-    """(line number, checked row) for each complete row of one results file, and the cut-short lines skipped."""
-    lines = JsonLines(path, skip_cut_short=True)
-    rows = []
-    for n, row in lines:
-        check_row(row, file=str(path), line=n)
-        rows.append((n, row))
-    return rows, lines.skipped
-
-
-def read_rows(path: str | Path) -> tuple[list[dict], int]:
-    """The rows of one results file (none if it does not exist yet), and how many cut-short lines were skipped."""
-    path = Path(path)
-    if not path.exists():
-        return [], 0
-    rows, skipped = read_file(path)
-    return [row for _, row in rows], skipped
-
-
-def done_ids(path: str | Path) -> set[str]:
-    return {r["run_id"] for r in read_rows(path)[0]}
-
-
-def append_row(path: str | Path, row: dict) -> bool:
-    """Append `row` unless a row with its run_id is already there; True when it was written."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    line = json.dumps(row, sort_keys=True, default=str) + "\n"
-    with open(path, "a+", encoding="utf-8") as f:
-        fcntl.flock(f, fcntl.LOCK_EX)
-        try:
-            f.seek(0)
-            text = f.read()
-            if row["run_id"] in _run_ids(text):
-                return False
-            f.write(("\n" if text and not text.endswith("\n") else "") + line)
-            f.flush()
-            os.fsync(f.fileno())
-            return True
-        finally:
-            fcntl.flock(f, fcntl.LOCK_UN)
-
-
-def _run_ids(text: str) -> set[str]:
-    ids = set()
-    for line in text.split("\n"):
-        try:
-            row = json.loads(line) if line.strip() else None
-        except json.JSONDecodeError:
-            continue  # a cut-short line: its row was never written
-        if isinstance(row, dict) and "run_id" in row:
-            ids.add(row["run_id"])
-    return ids
-
-
-@contextmanager
-def claim(run_dir: str | Path, run_id: str):
-    """Yield True when this process holds the run's lock (the OS drops it if the process dies), else False."""
-    folder = Path(run_dir) / "locks"
-    folder.mkdir(parents=True, exist_ok=True)
-    name = "".join(c if c.isalnum() or c in "-_.=" else "_" for c in run_id)
-    with open(folder / f"{name}.lock", "w") as f:
-        try:
-            fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            yield False
-            return
-        try:
-            yield True
-        finally:
-            fcntl.flock(f, fcntl.LOCK_UN)

@@ -17,6 +17,7 @@ import sys
 import time
 import warnings
 from argparse import Namespace
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -29,7 +30,8 @@ from decomp.curves.config import INT_PARAMS, Cell, CurveConfig, RunSpec, load_co
 from decomp.curves.fit_cache import FitCache
 from decomp.curves.predictions import predictions_path, write_predictions
 from decomp.curves.preflight import check_run_dir, check_starting_points, check_versions
-from decomp.curves.rows import append_row, build_row, claim, done_ids, results_path
+from decomp.curves.rows import build_row
+from decomp.curves.store import SUPERSEDED, append_row, claim, done_ids, results_path, supersede
 from decomp.curves.study import (
     WORKER_ATTR,
     create_studies,
@@ -41,7 +43,6 @@ from decomp.curves.study import (
     study_name,
     worker_id,
 )
-from decomp.curves.supersede import SUPERSEDED, check_names, supersede
 from decomp.curves.training import fit
 from decomp.errors import ConfigError
 from decomp.precision import resolve_precision, worker_threads
@@ -347,6 +348,14 @@ def check_adapted_starts(config: CurveConfig, run_dir: Path) -> None:
     check_starting_points(results_path(run_dir), inits)
 
 
+def check_supersede_names(names: Sequence[str], strategies: Sequence[str], curve: str) -> None:
+    """Every `--supersede` name is a strategy of the curve."""
+    unknown = [n for n in names if n not in strategies]
+    if unknown:
+        raise ConfigError(f"--supersede {unknown[0]!r}: not a strategy of curve {curve!r} "
+                          f"(its strategies: {', '.join(strategies)})")
+
+
 def run_curve(args: Namespace) -> int:
     from decomp.curves.progress import CurveProgress
 
@@ -360,7 +369,7 @@ def run_curve(args: Namespace) -> int:
         raise ConfigError(f"--workers must be at least 1, got {workers}")
     url = args.storage or default_storage(run_dir, workers)
     if args.supersede:  # bad flags are refused before the run folder is made
-        check_names(args.supersede, [s.name for s in config.strategies], config.name)
+        check_supersede_names(args.supersede, [s.name for s in config.strategies], config.name)
     cache = FitCache(args.fit_cache) if args.fit_cache else None
     check_run_dir(run_dir, url)  # before any training: an unwritable path is an error now, not after a cell
     from decomp.strategies import REGISTRY  # after the config check, as the runner's other registry reads

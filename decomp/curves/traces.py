@@ -23,7 +23,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from decomp.curves.predictions import predictions_path, read_predictions
-from decomp.curves.rows import read_rows, results_path
+from decomp.curves.store import read_rows, results_path
 from decomp.data.schema import Example
 from decomp.errors import ConfigError
 from decomp.strategies.prior import choice

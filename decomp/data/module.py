@@ -80,14 +80,16 @@ class ResumableTraining(L.LightningDataModule):
     _resume: tuple[int, int] | None = None
 
     def use_training_data(self, data: TrainingData) -> None:
-        """Build training batches with this featurization (a reader's `training_data()`): `decomp fit` and
-        the curve runner attach it, so the data layer never reaches for the LightningModule."""
+        """Build training batches with this featurization (a reader's `training_data()`): whoever trains
+        (`decomp fit`, `decomp adapt`, the curve runner) attaches it; the data layer never reaches for the
+        LightningModule."""
         self.training_data = data
 
     def train_dataloader(self) -> DataLoader:
         data = self.training_data
-        if data is None:  # used directly with `trainer.fit(reader, datamodule=dm)`: ask the reader once
-            data = self.training_data = self.trainer.lightning_module.training_data()
+        if data is None:
+            raise RuntimeError(f"{type(self).__name__} has no training featurization: call "
+                               "use_training_data(reader.training_data()) before training")
         loader = training_loader(data, self.fit_set, self.hparams.batch_size, self.hparams.num_workers)
         resume, self._resume = self._resume, None
         return ResumableLoader(loader.dataset, batch_sampler=loader.batch_sampler, num_workers=loader.num_workers,
@@ -212,11 +214,6 @@ class DecompDataModule(ResumableTraining):
         evaluation, self.eval_sample = sample_passages(split.eval, h.eval_limit, h.fold_seed) if h.eval_limit \
             else (split.eval, None)
         self.split = split
-        strategy = getattr(self.trainer.lightning_module, "strategy", None) if self.trainer else None
-        if h.protocol == "deployed" and h.decompositions == "gold" and strategy is not None \
-                and strategy.needs_decomposition:
-            raise ConfigError(f"the deployed protocol has no gold decompositions; strategy "
-                              f"{strategy.name!r} needs data.decompositions=predicted and data.predicted_file")
         # Predicted decompositions replace gold ones at evaluation only: training uses the gold pool.
         self.eval_set = apply_decompositions(evaluation, h.decompositions, h.predicted_file)
         self.fit_set, self.val_set = fit, val

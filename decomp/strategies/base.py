@@ -37,12 +37,20 @@ def get_strategy(name: str, **options) -> Strategy:
     return REGISTRY[name](**options)
 
 
+def check_decompositions(strategy: Strategy | type[Strategy], protocol: str, decompositions: str) -> None:
+    """Refuse a strategy that reads decompositions where the evaluation questions have none: the deployed
+    protocol's have no gold ones. Called where a reader's strategy meets its data (`decomp fit`, curve configs)."""
+    if protocol == "deployed" and decompositions == "gold" and strategy.needs_decomposition:
+        raise ConfigError(f"the deployed protocol has no gold decompositions; strategy {strategy.name!r} needs "
+                          "data.decompositions=predicted and data.predicted_file")
+
+
 class Strategy(ABC):
     """How an example becomes reader inputs, for training and for prediction."""
 
     name: ClassVar[str]
     format_version: ClassVar[int]  # every strategy declares it; see the module docstring for when to bump it
-    needs_decomposition: ClassVar[bool] = True  # reads `example.decomposition` (the deployed protocol checks it)
+    needs_decomposition: ClassVar[bool] = True  # reads `example.decomposition` (`check_decompositions`)
     needs_reader: ClassVar[bool] = True  # False: `fit(examples)` and `predict(examples)` answer without a reader
 
     def special_tokens(self) -> list[str]:

@@ -89,9 +89,11 @@ def test_adapt_writes_a_folder_with_its_card_resumes_after_an_interruption_and_s
 
     from decomp.adapt.train import adapt
     from decomp.data.datasets import resolve_data_dir
+    from decomp.readers.checkpoint import AtomicCheckpointIO
 
     class StopAtStep4(Callback):
         def on_train_batch_end(self, trainer, *args):
+            assert isinstance(trainer.strategy.checkpoint_io, AtomicCheckpointIO)
             if trainer.global_step == 4:
                 raise _Interrupt
 

@@ -55,6 +55,13 @@ def test_bad_strategy_options_name_the_field():
         parse_config(tiny_config(strategies=[{"name": "explicit", "options": {"supervision": "psychic"}}]))
 
 
+def test_a_strategy_reading_decompositions_under_the_deployed_protocol_needs_predicted_ones():
+    deployed = {**tiny_config()["data"], "protocol": "deployed"}
+    with pytest.raises(ConfigError, match=r"strategies\[1\].*deployed protocol has no gold decompositions"):
+        parse_config(tiny_config(data=deployed, strategies=["none", "explicit"]), "x.yaml")
+    assert parse_config(tiny_config(data=deployed, strategies=["none"]))
+
+
 READER = tiny_config()["readers"]["extractive"]
 SPACE = {"lr": 1e-4, "batch_size": 8}
 

@@ -15,7 +15,7 @@ from decomp.cli import main
 from decomp.curves.config import load_config
 from decomp.curves.fit_cache import FitCache
 from decomp.curves.predictions import predictions_path, read_predictions
-from decomp.curves.rows import read_rows
+from decomp.curves.store import read_rows
 from decomp.errors import DataError
 
 FIXED = {"n_trials": 0, "val_fraction": 0.3, "space": {"lr": 5e-4, "batch_size": 4}}

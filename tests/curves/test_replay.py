@@ -12,7 +12,8 @@ import pytest
 from decomp.cli import main
 from decomp.curves.config import RunSpec, config_spec, parse_config
 from decomp.curves.replay import compare
-from decomp.curves.rows import check_row, read_file
+from decomp.curves.rows import check_row
+from decomp.curves.store import numbered_rows
 from decomp.errors import ConfigError, DataError
 from tests.curves.conftest import tiny_config
 
@@ -51,7 +52,7 @@ def test_a_bad_run_spec_names_the_field(change, field):
 
 def test_a_row_without_a_spec_loads_and_is_refused_by_file_and_line(tmp_path, capsys):
     results = sorted((REPO / "leaderboard" / "runs").rglob("results.jsonl"))[0]
-    line, row = read_file(results)[0][0]
+    line, row = numbered_rows(results)[0][0]
     assert "spec" not in row  # the committed rows predate it, and still check
     assert main(["replay", "--row", f"{results}:{line}", "--out", str(tmp_path / "replay.jsonl")]) == 2
     err = capsys.readouterr().err
@@ -81,7 +82,7 @@ def test_every_row_of_a_tiny_curve_replays_from_its_spec_to_the_same_scores(writ
     config.unlink()  # the replay reads the row alone
     results = run_dir / "results.jsonl"
     before = results.read_bytes()
-    rows = read_file(results)[0]
+    rows = numbered_rows(results)[0]
     assert len(rows) == 4 and all(row["spec"]["spec_version"] == 1 for _, row in rows)
     capsys.readouterr()
     for line, row in rows:

@@ -1,15 +1,22 @@
-"""The one row model: the writer checks rows with the reader's checks; cut-short lines are skipped and counted."""
+"""The one row model and its one store: the writer checks rows with the reader's checks; cut-short lines are
+skipped and counted; appends hold the file's lock."""
 
 from __future__ import annotations
 
+import fcntl
 import json
+import threading
+from pathlib import Path
 
 import pytest
 
-from decomp.curves.rows import append_row, check_row, claim, done_ids, read_rows
+from decomp.curves.rows import RESULTS, check_row
+from decomp.curves.store import append_row, claim, done_ids, read_rows
 from decomp.errors import DataError
 from decomp.io import JsonLines, write_atomic
 from tests.leaderboard.test_rows import make_row
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def row(run_id: str, **extra) -> dict:
@@ -90,3 +97,28 @@ def test_claim_is_exclusive_and_released(tmp_path):
             assert first and not second and other
     with claim(tmp_path, "cell/seed=0") as again:
         assert again
+
+
+def test_an_append_waits_for_a_writer_holding_the_file_and_skips_a_row_it_wrote(tmp_path):
+    path = tmp_path / "results.jsonl"
+    appended = []
+    with open(path, "a+", encoding="utf-8") as f:
+        fcntl.flock(f, fcntl.LOCK_EX)  # another worker (or a supersede) is writing
+        writer = threading.Thread(target=lambda: appended.append(append_row(path, row("a"))))
+        writer.start()
+        writer.join(timeout=0.3)
+        assert writer.is_alive() and path.read_text() == ""  # blocked: nothing interleaves
+        f.write(json.dumps(row("a"), sort_keys=True) + "\n")
+        f.flush()
+        fcntl.flock(f, fcntl.LOCK_UN)
+    writer.join()
+    assert appended == [False] and [r["run_id"] for r in read_rows(path)[0]] == ["a"]
+
+
+def test_row_files_are_parsed_and_locked_only_in_the_store():
+    # One parser and one lock for result rows: decomp.curves.store (study.py's lock guards Optuna's storage).
+    sources = [p for folder in (ROOT / "decomp", ROOT / "benchmarks") for p in folder.rglob("*.py")]
+    locking = {p.relative_to(ROOT).as_posix() for p in sources if "fcntl.flock" in p.read_text()}
+    assert locking == {"decomp/curves/store.py", "decomp/curves/study.py"}
+    rows_read = [p for p in sources if RESULTS in p.read_text() or "results_path" in p.read_text()]
+    assert not [p.name for p in rows_read if "json.loads(line" in p.read_text()]

@@ -18,7 +18,7 @@ from optuna.trial import TrialState
 from decomp.cli import main
 from decomp.curves.config import load_config, parse_config
 from decomp.curves.predictions import predictions_path, read_predictions
-from decomp.curves.rows import read_rows
+from decomp.curves.store import read_rows
 from decomp.curves.study import study_name
 from decomp.curves.training import step_budget
 from decomp.strategies import REGISTRY

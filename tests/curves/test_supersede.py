@@ -9,8 +9,8 @@ import pytest
 
 from decomp.cli import main
 from decomp.curves.predictions import predictions_path
-from decomp.curves.rows import read_rows
-from decomp.curves.supersede import SUPERSEDED, check_names, supersede
+from decomp.curves.runner import check_supersede_names
+from decomp.curves.store import SUPERSEDED, read_rows, supersede
 from decomp.errors import ConfigError
 from decomp.strategies import REGISTRY
 
@@ -66,7 +66,7 @@ def test_only_the_named_strategies_move(tmp_path):
 def test_a_name_outside_the_curve_is_refused_by_its_flag():
     with pytest.raises(ConfigError, match=r"--supersede 'priors': not a strategy of curve 'drop-cpu' "
                                           r"\(its strategies: prior, none\)"):
-        check_names(["prior", "priors"], ["prior", "none"], "drop-cpu")
+        check_supersede_names(["prior", "priors"], ["prior", "none"], "drop-cpu")
 
 
 def test_the_curve_refuses_old_rows_and_recomputes_them_when_told(write_config, tmp_path, capsys):

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from decomp.curves.rows import read_rows
+from decomp.curves.store import read_rows
 from tests.curves.conftest import TINY
 
 REPO = Path(__file__).resolve().parents[2]

@@ -1,4 +1,5 @@
-"""DecompDataModule on the synthetic set: splits, nesting, description, predicted decompositions, resume."""
+"""DecompDataModule on the synthetic set: splits, nesting, description, predicted decompositions, resume; it
+never touches the model."""
 
 from __future__ import annotations
 
@@ -6,9 +7,11 @@ import pytest
 
 from decomp.data.batching import bucket_batch_sampler
 from decomp.data.decompositions import write_decompositions
+from decomp.data.features import TrainingData
 from decomp.data.module import DecompDataModule, ResumableLoader
 from decomp.errors import ConfigError
 from decomp.qdmr.steps import Step
+from tests.data.test_features import CountingFeaturizer, whole
 
 SYNTHETIC = {"n": 60, "seed": 0, "n_deployed": 10}
 
@@ -122,3 +125,26 @@ def test_resumable_loader_continues_the_epoch_where_it_stopped():
     epoch2 = loader()
     epoch2.batch_sampler.sampler.set_epoch(2)
     assert list(loader(resume=(1, 5))) == list(epoch2)
+
+
+class ModelFreeTrainer:
+    """A Trainer stand-in whose model the data module must never reach for."""
+
+    training = False
+
+    @property
+    def lightning_module(self):
+        raise AssertionError("the data module reached for the model")
+
+    model = lightning_module
+
+
+@pytest.mark.parametrize("protocol", ["gold", "deployed"])
+def test_the_data_module_sets_up_and_trains_from_what_its_caller_attached_never_the_model(protocol):
+    dm = DecompDataModule(dataset="synthetic", synthetic=SYNTHETIC, protocol=protocol, batch_size=4)
+    dm.trainer = ModelFreeTrainer()
+    dm.setup("fit")  # the deployed protocol's missing decompositions are the caller's check
+    with pytest.raises(RuntimeError, match=r"use_training_data\(reader.training_data\(\)\)"):
+        dm.train_dataloader()
+    dm.use_training_data(TrainingData(inputs=whole, featurize=CountingFeaturizer(), pad_values={"input_ids": 0}))
+    assert sum(len(batch["uid"]) for batch in dm.train_dataloader()) == len(dm.fit_set)

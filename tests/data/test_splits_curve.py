@@ -6,7 +6,7 @@ import pytest
 import yaml
 
 from decomp.cli import main
-from decomp.curves.rows import read_rows
+from decomp.curves.store import read_rows
 from tests.curves.conftest import tiny_config
 from tests.data.official import BREAK, SOURCES
 

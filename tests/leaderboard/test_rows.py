@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from decomp.errors import DataError
-from decomp.leaderboard.rows import check_row, load_rows, read_rows
+from decomp.leaderboard.rows import check_row, load_rows, read_runs
 
 
 def make_row(run_id: str, scores: dict, *, strategy: str = "none", k: int | str = 10, fold: int = 0,
@@ -67,7 +67,7 @@ def test_lines_cut_short_are_skipped_and_counted_wherever_they_are(tmp_path):
     # A worker killed mid-write cuts its row; a resumed curve appends its next row on a fresh line.
     cut = json.dumps(row("r2"))
     write(tmp_path / "results.jsonl", [row("r1"), cut[:40], row("r3"), cut[:-1]], tail=json.dumps(row("r4"))[:40])
-    rows, skipped = read_rows(tmp_path)
+    rows, skipped = read_runs(tmp_path)
     assert [r["run_id"] for r in rows] == ["r1", "r3"] and skipped == 3
     with pytest.warns(UserWarning, match="skipped 3 line"):
         assert len(load_rows(tmp_path)) == 2
