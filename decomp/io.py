@@ -69,11 +69,12 @@ def iter_jsonl(path: str | Path) -> Iterator[tuple[int, object]]:
     return iter(JsonLines(path))
 
 
-def write_atomic(path: str | Path, text: str | bytes) -> None:
+def write_atomic(path: str | Path, text: str | bytes, *, sync: bool = True) -> None:
     """Write `text` to `path` so a reader sees the old file or the new one, never a part.
 
     A sibling temp file (same file system, so os.replace is atomic), opened normally so the umask applies,
-    flushed to disk before the rename; removed again if anything fails.
+    flushed to disk before the rename (`sync=False`: not, for a cache whose reader checks what it reads);
+    removed again if anything fails.
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -83,7 +84,8 @@ def write_atomic(path: str | Path, text: str | bytes) -> None:
         with open(tmp, "wb" if binary else "w", **({} if binary else {"encoding": "utf-8", "newline": ""})) as f:
             f.write(text)
             f.flush()
-            os.fsync(f.fileno())
+            if sync:
+                os.fsync(f.fileno())
         os.replace(tmp, path)
     except BaseException:
         tmp.unlink(missing_ok=True)
