@@ -70,6 +70,8 @@ class ReaderModule(L.LightningModule):
         super().__init__()
         # Left out when unset, so that rows, fit-cache keys and checkpoints stay as before the option.
         self.save_hyperparameters(ignore=[] if frozen_layers else ["frozen_layers", "frozen_cache_dtype"])
+        if frozen_layers < 0:
+            raise ConfigError(f"frozen_layers must be 0 or more, got {frozen_layers}")
         self.max_length = max_length
         self.eval_batch_size = eval_batch_size
         self.seed = seed
@@ -78,8 +80,6 @@ class ReaderModule(L.LightningModule):
         self.frozen = FrozenLayers(frozen_layers, frozen_cache_dtype) if frozen_layers else None
         if self.frozen is not None:
             self.frozen.freeze(self.model)
-        elif frozen_layers < 0:
-            raise ConfigError(f"frozen_layers must be 0 or more, got {frozen_layers}")
         self.strategy = None
         self.unanswerable_log: dict[str, ReaderInput] = {}  # training inputs skipped: no usable answer
         self.scores = nn.ModuleDict({f"{s}_{m}": MeanMetric() for s in _STAGES for m in ("em", "f1")})
