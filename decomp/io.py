@@ -72,12 +72,14 @@ def iter_jsonl(path: str | Path) -> Iterator[tuple[int, object]]:
 
 
 @contextmanager
-def atomic_writer(path: str | Path, binary: bool = False, tmp_name: str | None = None) -> Iterator[IO]:
+def atomic_writer(path: str | Path, binary: bool = False, tmp_name: str | None = None, *,
+                  sync: bool = True) -> Iterator[IO]:
     """A file to write whose content replaces `path` only once it is whole: a reader sees the old file or the
     new one, never a part.
 
     A sibling temp file (same file system, so os.replace is atomic; `tmp_name`, default `.<name>.<pid>.tmp`),
-    opened normally so the umask applies, flushed to disk before the rename; removed again if anything fails.
+    opened normally so the umask applies, flushed to disk before the rename (`sync=False`: not, for a cache whose
+    reader checks what it reads); removed again if anything fails.
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -86,14 +88,15 @@ def atomic_writer(path: str | Path, binary: bool = False, tmp_name: str | None =
         with open(tmp, "wb" if binary else "w", **({} if binary else {"encoding": "utf-8", "newline": ""})) as f:
             yield f
             f.flush()
-            os.fsync(f.fileno())
+            if sync:
+                os.fsync(f.fileno())
         os.replace(tmp, path)
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
 
 
-def write_atomic(path: str | Path, text: str | bytes) -> None:
+def write_atomic(path: str | Path, text: str | bytes, *, sync: bool = True) -> None:
     """Write `text` to `path` so a reader sees the old file or the new one, never a part (`atomic_writer`)."""
-    with atomic_writer(path, binary=isinstance(text, bytes)) as f:
+    with atomic_writer(path, binary=isinstance(text, bytes), sync=sync) as f:
         f.write(text)

@@ -27,6 +27,7 @@ from decomp.data.features import Featurized, TrainingData, tokenizer_key, traini
 from decomp.data.schema import Example
 from decomp.errors import ConfigError
 from decomp.metrics.scoring import prediction_record
+from decomp.readers.frozen import FrozenLayers
 from decomp.readers.models import load_tokenizer, resize_embeddings
 from decomp.strategies import get_strategy
 from decomp.types import ReaderInput
@@ -47,6 +48,10 @@ class ReaderModule(L.LightningModule):
         strategy, strategy_options: the decomposition strategy, by registry name; None attaches none yet
             (call `attach_strategy` before training or evaluation).
         seed: fixes which negative windows are kept and the training batch order.
+        frozen_layers: freeze the embeddings and the lowest N encoder layers and cache their outputs per window
+            across fits (`decomp.readers.frozen`; BERT-style span models only). 0 trains every layer.
+        frozen_cache_dtype: how the cached outputs are stored (float32, float16, bfloat16); read only with
+            frozen_layers > 0.
     """
 
     # Bumped when a change alters what a trained reader answers (heads, decoding): rows record it, cached
@@ -60,14 +65,21 @@ class ReaderModule(L.LightningModule):
     def __init__(self, model: str = "minilm", max_length: int = 384, lr: float = 1e-4,
                  weight_decay: float = 0.01, warmup_ratio: float = 0.1, eval_batch_size: int = 32,
                  attention_dropout: float | None = None, strategy: str | None = "none",
-                 strategy_options: dict | None = None, seed: int = 0):
+                 strategy_options: dict | None = None, seed: int = 0, frozen_layers: int = 0,
+                 frozen_cache_dtype: str = "float16"):
         super().__init__()
-        self.save_hyperparameters()
+        # Left out when unset, so that rows, fit-cache keys and checkpoints stay as before the option.
+        self.save_hyperparameters(ignore=[] if frozen_layers else ["frozen_layers", "frozen_cache_dtype"])
+        if frozen_layers < 0:
+            raise ConfigError(f"frozen_layers must be 0 or more, got {frozen_layers}")
         self.max_length = max_length
         self.eval_batch_size = eval_batch_size
         self.seed = seed
         self.tokenizer = load_tokenizer(model)
         self.model: PreTrainedModel = self.build_model(model, attention_dropout)
+        self.frozen = FrozenLayers(frozen_layers, frozen_cache_dtype) if frozen_layers else None
+        if self.frozen is not None:
+            self.frozen.freeze(self.model)
         self.strategy = None
         self.unanswerable_log: dict[str, ReaderInput] = {}  # training inputs skipped: no usable answer
         self.scores = nn.ModuleDict({f"{s}_{m}": MeanMetric() for s in _STAGES for m in ("em", "f1")})
@@ -156,6 +168,8 @@ class ReaderModule(L.LightningModule):
         if new:
             self.tokenizer.add_tokens(new, special_tokens=True)
             resize_embeddings(self.model, len(self.tokenizer))
+            if self.frozen is not None:  # the resized embeddings are a new matrix
+                self.frozen.freeze(self.model)
         self.strategy = strategy
 
     @property
@@ -209,9 +223,15 @@ class ReaderModule(L.LightningModule):
         # this, fine-tuning would run with dropout off.
         self.train()
 
+    def forward(self, **inputs):
+        """The model's forward; with frozen layers, from layer N on, their outputs taken from the cache."""
+        if self.frozen is None:
+            return self.model(**inputs)
+        return self.frozen.forward(self.model, **inputs)
+
     def loss(self, batch: dict) -> torch.Tensor:
         """The training loss of a batch of features."""
-        return self.model(**self.model_inputs(batch)).loss
+        return self(**self.model_inputs(batch)).loss
 
     def training_step(self, batch: dict, batch_idx: int) -> torch.Tensor:
         loss = self.loss(batch)

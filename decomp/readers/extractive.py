@@ -139,7 +139,7 @@ class ExtractiveReader(ReaderModule):
         inputs = self.model_inputs(batch)
         if heads:  # the span type's likelihood enters the marginal below, not as the model's own loss
             inputs = {k: v for k, v in inputs.items() if k not in ("start_positions", "end_positions")}
-        out = self.model(**inputs, output_hidden_states=tagging or heads)
+        out = self(**inputs, output_hidden_states=tagging or heads)
         if not (tagging or heads):
             return out.loss
         hidden = out.hidden_states[-1]
@@ -215,7 +215,7 @@ class ExtractiveReader(ReaderModule):
         with self.inference():
             for chunk in chunks(order, self.eval_batch_size):
                 batch = self.collate([windows[k] for k in chunk])
-                out = self.model(**self.model_inputs(batch), output_hidden_states=self.multi_span or self.answer_heads)
+                out = self(**self.model_inputs(batch), output_hidden_states=self.multi_span or self.answer_heads)
                 start_logits = out.start_logits.float().cpu().numpy()
                 end_logits = out.end_logits.float().cpu().numpy()
                 tag_logits = multi = None

@@ -147,3 +147,27 @@ def test_fit_cost_normalises_threads_and_native_bf16_and_compares_cells(tmp_path
     assert (cell["strategy"], cell["k"], cell["old_fits"], cell["new_fits"]) == ("none", "all", 2, 1)
     assert cell["old_cpu_s"] == 1000.0 and cell["new_cpu_s"] == 320.0  # 100 s x 2 threads x 1.6 (native bf16)
     assert result["ratio_of_means"] == 3.12 and json.loads((tmp_path / "cost.json").read_text())["cells"]
+
+
+def test_frozen_layers_times_each_setting_cold_and_warm(tmp_path):
+    from benchmarks import frozen_layers
+
+    out = tmp_path / "frozen.json"
+    result = frozen_layers.main(["--hidden", "32", "--layers", "2", "--heads", "2", "--frozen", "0,1,2",
+                                 "--batch-size", "2", "--length", "32", "--eval-windows", "4", "--steps", "1",
+                                 "--rounds", "1", "--threads", "1", "--out", str(out)])
+    assert json.loads(out.read_text()) == json.loads(json.dumps(result))
+    base, *frozen = result["results"]
+    assert base["frozen_layers"] == 0 and "train_warm_s" not in base and base["train_cold_speedup"] == 1.0
+    assert [r["frozen_layers"] for r in frozen] == [1, 2]
+    assert base["trainable_parameters"] > frozen[0]["trainable_parameters"] > frozen[1]["trainable_parameters"]
+    for row in frozen:
+        for key in ("train_cold_s", "train_warm_s", "eval_cold_s", "eval_warm_s", "train_warm_speedup",
+                    "eval_warm_speedup"):
+            assert _positive(row[key]), key
+    for by_storage in result["logit_error"].values():
+        assert set(by_storage) == {"float32", "float16", "bfloat16"}
+        assert by_storage["float32"]["max_relative_difference"] < 1e-5
+        assert by_storage["float32"]["best_start_agrees"] == 1.0
+    assert result["bytes_per_cached_window"]["float16"] == 32 * 32 * 2
+    assert result["settings"]["threads"] == 1 and result["command"].startswith("python -m benchmarks.frozen_layers")

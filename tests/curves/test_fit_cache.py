@@ -113,3 +113,24 @@ def test_an_unwritable_cache_is_refused_by_its_flag_before_the_run_starts(write_
     assert main(["curve", "--config", str(config), "--run-dir", str(run_dir), "--fit-cache", str(blocker)]) == 2
     assert f"--fit-cache {blocker}: cannot write there" in capsys.readouterr().err
     assert not run_dir.exists()
+
+
+def test_frozen_layers_enter_the_key_and_the_row_only_when_set(write_config, tmp_path):
+    from decomp.curves.runner import _data_module, _reader
+    from decomp.readers import frozen
+
+    def key(reader_args: dict) -> str:
+        readers = {"extractive": {"model": "tiny-bert", "max_length": 64, "doc_stride": 16, **reader_args}}
+        config = load_config(_curve(write_config, readers=readers))
+        cell = config.cells()[0]
+        dm = _data_module(config, cell, 4, validation=True)
+        reader = _reader(config, cell, {"lr": 5e-4, "batch_size": 4}, 0)
+        return FitCache.key(reader, dm, 4, config.budget, config.metric, "32-true", None)
+
+    assert key({}) == key({"frozen_layers": 0}) != key({"frozen_layers": 1})
+    readers = {"extractive": {"model": "tiny-bert", "max_length": 64, "doc_stride": 16, "frozen_layers": 1}}
+    frozen.reset_shared_cache()
+    row = _run(_curve(write_config, readers=readers), tmp_path / "run", tmp_path / "cache")
+    assert row["reader_args"]["frozen_layers"] == 1 and row["reader_args"]["frozen_cache_dtype"] == "float16"
+    assert frozen.shared_cache().stats["memory"] > 0  # evaluation and later steps read what training computed
+    frozen.reset_shared_cache()
