@@ -112,8 +112,9 @@ def _numbers(section, where: str, path: str):
     values = {}
     for f in fields(section):
         value = getattr(section, f.name)
-        kind = {"int": int, "float": float}.get(str(f.type))
-        if kind is None:
+        optional = str(f.type).endswith(" | None")
+        kind = {"int": int, "float": float}.get(str(f.type).removesuffix(" | None"))
+        if kind is None or (optional and value is None):
             continue
         try:
             if isinstance(value, bool) or (kind is int and isinstance(value, float) and not value.is_integer()):
@@ -146,7 +147,7 @@ def load_recipe(path: str | Path) -> Recipe:
                           "arguments")
     sources = []
     for i, s in enumerate(raw["sources"] or ()):
-        spec = _typed(SourceSpec, s, f"sources[{i}]", str(path))
+        spec = _numbers(_typed(SourceSpec, s, f"sources[{i}]", str(path)), f"sources[{i}]", str(path))
         if spec.name not in SOURCES:
             raise ConfigError(f"{path}: sources[{i}].name {spec.name!r} is not one of {', '.join(SOURCES)}")
         sources.append(spec)
@@ -158,9 +159,9 @@ def load_recipe(path: str | Path) -> Recipe:
     protects = raw.get("protects", Recipe.__dataclass_fields__["protects"].default_factory())
     if not isinstance(protects, dict) or not all(isinstance(v, list) for v in protects.values()):
         raise ConfigError(f"{path}: protects must map a dataset to a list of protocols")
-    return Recipe(name=str(raw["name"]), reader=reader, sources=tuple(sources), training=training,
-                  protects=protects, held_out=int(raw.get("held_out", 200)),
-                  description=str(raw.get("description", "")))
+    recipe = Recipe(name=str(raw["name"]), reader=reader, sources=tuple(sources), training=training,
+                    protects=protects, held_out=raw.get("held_out", 200), description=str(raw.get("description", "")))
+    return _numbers(recipe, "recipe", str(path))
 
 
 def recipe_dirs() -> list[Path]:

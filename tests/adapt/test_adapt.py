@@ -4,6 +4,7 @@ a model folder with its card that resumes when interrupted, and curves that star
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -174,3 +175,32 @@ def test_a_damaged_adapted_folder_is_an_error_naming_its_file(tmp_path):
     (tmp_path / "card.json").write_text(json.dumps({"name": "x", "hash": "0", "steps": 1}))
     with pytest.raises(ConfigError, match=r"prints.json: No such file"):
         check_curve_start(str(tmp_path), "hotpotqa", {"protocol": "gold"})
+
+
+def test_a_sources_own_held_out_count_keeps_the_rest_for_training_and_old_recipes_their_hash(tmp_path):
+    from decomp.adapt.train import gather
+    from decomp.data.datasets import resolve_data_dir
+    from decomp.data.overlap import protected
+
+    sources = [{"name": "hotpotqa-train", "drop_overlap": True}]
+    whole = load_recipe(_recipe(tmp_path, sources=sources, held_out=200))
+    own = load_recipe(_recipe(tmp_path, sources=[{**sources[0], "held_out": 20}], held_out=200))
+    guard = protected(whole.protects, resolve_data_dir())
+    train, held, _ = gather(whole, resolve_data_dir(), guard)
+    assert (len(train), len(held)) == (0, 91)  # the recipe's 200 take the whole small source
+    train, held, _ = gather(own, resolve_data_dir(), guard)
+    assert 20 <= len(held) < 30 and len(train) == 91 - len(held)
+    assert own.digest != whole.digest
+    # an unset override is not part of the digest: the committed recipes keep the folders they were adapted into
+    assert load_recipe(ROOT / "configs" / "adapt" / "minilm-qa-drop.yaml").digest == "94b725f8e72f"
+    assert load_recipe(ROOT / "configs" / "adapt" / "minilm-qa.yaml").digest == "86f44319d1dd"
+
+
+@pytest.mark.parametrize("changes, named", [
+    ({"sources": [{"name": "squad", "held_out": "many"}]}, "sources[0].held_out must be an integer, got 'many'"),
+    ({"sources": [{"name": "squad", "max_questions": 2.5}]}, "sources[0].max_questions must be an integer"),
+    ({"held_out": "all"}, "recipe.held_out must be an integer, got 'all'"),
+])
+def test_a_count_that_is_not_an_integer_is_named(tmp_path, changes, named):
+    with pytest.raises(ConfigError, match=re.escape(named)):
+        load_recipe(_recipe(tmp_path, **changes))
