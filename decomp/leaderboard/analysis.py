@@ -457,7 +457,9 @@ class _Panel:
                            r["budget"].get("best_step"), str(r["budget"].get("stop_reason")))
                     for s, k, r in fits if r["budget"].get("stop_reason") != "early_stop"
                     and "(rule:" not in str(r["budget"].get("stop_reason")))
-        return {"n_fits": len(fits), "cut_fits": cut, "n_reused": sum("reused_fit" in r["budget"] for *_, r in fits)}
+        by_rule = sum("(rule:" in str(r["budget"].get("stop_reason")) for *_, r in fits)
+        return {"n_fits": len(fits), "cut_fits": cut, "n_by_rule": by_rule,
+                "n_reused": sum("reused_fit" in r["budget"] for *_, r in fits)}
 
     def _correct_answers(self) -> tuple[CorrectAnswers, ...]:
         """Per reading strategy and size: its EM-1 answers, how many of them `prior` (paired on the same fold

@@ -358,8 +358,11 @@ def _fits_sentence(group: Group) -> str:
     the step cap stopped first is named."""
     if not group.n_fits:
         return ""
-    early = group.n_fits - len(group.cut_fits)
+    early = group.n_fits - len(group.cut_fits) - group.n_by_rule
     text = f" Of the {group.n_fits} reader fits, {early} stopped early on their validation split."
+    if group.n_by_rule:
+        text += (f" {group.n_by_rule} trained to the budget rule instead, their carved validation split holding "
+                 "fewer than `budget.min_val_questions` questions (`stop_reason` says so).")
     if group.n_reused:
         text += (f" {group.n_reused} of them were loaded from a fit cache: trained by another run with the same"
                  " reader, training data, budget and seed (`budget.reused_fit` names it), and tested here.")

@@ -187,6 +187,7 @@ class Group:
     correct_answers: tuple[CorrectAnswers, ...] = ()
     n_fits: int = 0  # reader fits under a converged budget (early stopping on the validation split)
     cut_fits: tuple[CutFit, ...] = ()  # those of them stopped by the step cap, not by early stopping
+    n_by_rule: int = 0  # those of them trained to the budget rule: a validation split too small to choose anything
     n_reused: int = 0  # those of them loaded from a fit cache (`budget.reused_fit`), trained by another run
     folds: tuple[int, ...] = ()  # the folds its rows hold, pooled as strata
     n_folds: int | None = None  # the protocol's folds (rows' `n_folds`), None when the rows do not say

@@ -300,7 +300,7 @@ def test_fits_the_step_cap_stopped_before_patience_ran_out_are_named():
     ruled = [dict(r, budget=budget("min_steps (rule: a validation split of 3 < 50 questions chooses nothing)",
                                    None)) if r["strategy"] == "none" and r["k"] == 10 else r for r in rows]
     group = analyse(ruled + zero, command="t").groups[0]
-    assert group.n_fits == 4 and [c.k for c in group.cut_fits] == [20]
+    assert group.n_fits == 4 and [c.k for c in group.cut_fits] == [20] and group.n_by_rule == 2
 
 
 def _two_folds(lagging: bool = False) -> list[dict]:
