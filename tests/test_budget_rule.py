@@ -1,0 +1,43 @@
+"""The few-shot budget rule of the adapted DROP curve is the one its committed fold-1 candidate rows choose."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+from pathlib import Path
+
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+spec = importlib.util.spec_from_file_location("choose_budget_rule", ROOT / "configs" / "choose_budget_rule.py")
+rule = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(rule)
+
+
+def _candidate(root: Path, epochs: int, ems: list[float]) -> Path:
+    folder = root / f"drop-rule-epochs{epochs}"
+    folder.mkdir()
+    rows = [{"strategy": "prior", "em": 90.0}] + [{"strategy": "none", "em": em} for em in ems]
+    (folder / "results.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
+    return folder
+
+
+def test_the_best_complete_candidate_wins_and_a_tie_goes_to_fewer_epochs(tmp_path):
+    folders = [_candidate(tmp_path, 10, [30, 30, 30, 30]), _candidate(tmp_path, 3, [30, 30, 30, 30]),
+               _candidate(tmp_path, 1, [40, 40, 40])]  # incomplete: one fit missing
+    assert rule.choose(rule.candidate_scores(folders)) == 3
+    (tmp_path / "x").mkdir()
+    with pytest.raises(SystemExit, match="epochs<N>"):
+        rule.candidate_scores([tmp_path / "x"])
+
+
+def test_the_committed_curve_runs_the_rule_its_committed_candidates_choose():
+    folders = sorted((ROOT / "leaderboard" / "budget-rule").glob("drop-rule-epochs*"))
+    assert len(folders) == 3
+    chosen = rule.choose(rule.candidate_scores(folders))
+    config = yaml.safe_load((ROOT / "configs" / "curves" / "drop-cpu-adapted-long.yaml").read_text())
+    assert config["tuning"]["space"]["epochs"] == chosen
+    for folder in folders:  # the candidates ran on another fold than the curve evaluates
+        rows = [json.loads(line) for line in (folder / "results.jsonl").read_text().splitlines()]
+        assert {r["fold"] for r in rows} == {1} and config["folds"] == [0]
