@@ -360,9 +360,6 @@ def _fits_sentence(group: Group) -> str:
         return ""
     early = group.n_fits - len(group.cut_fits) - group.n_by_rule
     text = f" Of the {group.n_fits} reader fits, {early} stopped early on their validation split."
-    if group.n_by_rule:
-        text += (f" {group.n_by_rule} trained to the budget rule instead, their carved validation split holding "
-                 "fewer than `budget.min_val_questions` questions (`stop_reason` says so).")
     if group.n_reused:
         text += (f" {group.n_reused} of them were loaded from a fit cache: trained by another run with the same"
                  " reader, training data, budget and seed (`budget.reused_fit` names it), and tested here.")
@@ -372,6 +369,9 @@ def _fits_sentence(group: Group) -> str:
             f" best round at step {c.best_step} of {c.cap})" for c in group.cut_fits)
         text += (f" {len(group.cut_fits)} of them reached the step cap while the last validation rounds were still"
                  f" within patience of the best; a point with such a fit may be under-trained: {named}.")
+    if group.n_by_rule:  # last, so that "of them" above still means all the panel's fits
+        text += (f" The other {group.n_by_rule} trained to the budget rule, their carved validation split holding "
+                 "fewer than `budget.min_val_questions` questions (`stop_reason` says so).")
     return text
 
 

@@ -318,7 +318,7 @@ def test_the_report_names_fits_the_step_cap_stopped() -> None:
     reused = render.render_markdown(replace(sample_board(), groups=(replace(group, n_fits=12, n_reused=4),)))
     assert "12 stopped early on their validation split. 4 of them were loaded from a fit cache" in reused
     ruled = render.render_markdown(replace(sample_board(), groups=(replace(group, n_fits=12, n_by_rule=8),)))
-    assert ("Of the 12 reader fits, 4 stopped early on their validation split. 8 trained to the budget rule instead"
+    assert ("Of the 12 reader fits, 4 stopped early on their validation split. The other 8 trained to the budget rule"
             in ruled)
 
 
