@@ -100,11 +100,12 @@ def _files(recipe: Recipe, data_dir: Path) -> dict[str, str]:
                "ropes": raw / "qa-adapt" / "ropes", "hotpotqa-train": raw / "qa-adapt" / "hotpotqa-train",
                "drop-train": raw / "qa-adapt" / "drop-train", "drop-dev-outside": raw / "drop",
                "drop-train-steps": raw / "drop" / "successive-prompting",
-               "hotpotqa-dev-outside": raw / "hotpotqa"}
+               "hotpotqa-dev-outside": raw / "hotpotqa",
+               "synthetic-numeric": Path(__file__).resolve().parents[1] / "data" / "synthetic"}  # the generator
     out = {}
     for spec in recipe.sources:
-        files = sorted(p for p in folders[spec.name].rglob("*") if p.is_file() and p.suffix in (".json", ".jsonl",
-                                                                                                  ".gz"))
+        suffixes = (".py",) if spec.name == "synthetic-numeric" else (".json", ".jsonl", ".gz")
+        files = sorted(p for p in folders[spec.name].rglob("*") if p.is_file() and p.suffix in suffixes)
         if spec.name == "drop-train":
             files += sorted((raw / "drop" / "successive-prompting").glob("*.json"))
         out[spec.name] = file_fingerprint(files)

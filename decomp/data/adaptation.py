@@ -117,6 +117,19 @@ def _files(*parts: str) -> Callable[[Path], list[Example]]:
     return lambda data_dir: [e for f in parts[1:] for e in _squad_like(data_dir / ADAPT_DIR / name / f, name)]
 
 
+# GenBERT-style numeric practice (Geva et al. 2020) from the project's own generator: its DROP-like passages
+# (football, census, battle) with counts, differences, sums and spans. A seed and size of its own, apart from the
+# synthetic curves' pools; generated, so no file and no BREAK question.
+SYNTHETIC_SEED, SYNTHETIC_QUESTIONS = 2027, 6000
+
+
+def _synthetic_numeric(data_dir: Path) -> list[Example]:
+    from decomp.data.datasets import get_dataset
+
+    pool = get_dataset("synthetic", n=SYNTHETIC_QUESTIONS, seed=SYNTHETIC_SEED, n_deployed=0).pool()
+    return _relabel([e for e in pool if e.source == "synthetic-drop"], "synthetic-numeric")
+
+
 FILE_SOURCES: dict[str, Callable[[Path], list[Example]]] = {
     "squad": _files("squad", "du_test-v1.1.json", "dev-v1.1_half_a.json", "dev-v1.1_half_b.json"),
     "quoref": _files("quoref", "quoref-dev-v0.1.json"),
@@ -124,6 +137,7 @@ FILE_SOURCES: dict[str, Callable[[Path], list[Example]]] = {
     "drop-train": _drop_train,
     "drop-train-steps": _drop_train_steps,
     "hotpotqa-train": _hotpotqa_train,
+    "synthetic-numeric": _synthetic_numeric,
 }
 OUTSIDE_SOURCES = {"drop-dev-outside": "drop", "hotpotqa-dev-outside": "hotpotqa"}
 SOURCES = (*FILE_SOURCES, *OUTSIDE_SOURCES)

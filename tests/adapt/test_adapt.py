@@ -204,3 +204,19 @@ def test_a_sources_own_held_out_count_keeps_the_rest_for_training_and_old_recipe
 def test_a_count_that_is_not_an_integer_is_named(tmp_path, changes, named):
     with pytest.raises(ConfigError, match=re.escape(named)):
         load_recipe(_recipe(tmp_path, **changes))
+
+
+def test_the_synthetic_numeric_source_is_the_generators_drop_like_questions_outside_every_pool():
+    from decomp.data.adaptation import SOURCES, load_source
+    from decomp.data.datasets import resolve_data_dir
+    from decomp.data.overlap import protected
+
+    assert "synthetic-numeric" in SOURCES
+    records = load_source("synthetic-numeric", resolve_data_dir())
+    assert len(records) > 2000 and {e.source for e in records} == {"adapt-synthetic-numeric"}
+    assert all(e.id.startswith("synthetic-numeric:synthetic-drop-") and e.answers for e in records)
+    numeric = sum(bool(e.answers[0].number) for e in records)
+    assert numeric > len(records) // 4  # counts, differences and sums, not only spans
+    assert [e.id for e in load_source("synthetic-numeric", resolve_data_dir())] == [e.id for e in records]
+    guard = protected({"drop": ["gold"], "hotpotqa": ["gold"]}, resolve_data_dir())
+    assert not any(guard.touches(e) for e in records)
