@@ -25,7 +25,7 @@ from decomp.data.module import ResumableTraining
 from decomp.data.overlap import Protected, paragraph_prints, protected, question_print
 from decomp.data.schema import Example
 from decomp.errors import ConfigError
-from decomp.metrics.scoring import score_prediction
+from decomp.metrics.scoring import metric_for, score_prediction
 from decomp.readers.starts import CARD, HEADS, PRINTS, Recipe
 
 
@@ -154,6 +154,8 @@ def adapt(recipe: Recipe, data_dir: Path, cache_dir: Path | None = None, progres
     start = time.time()
     guard = protected(recipe.protects, data_dir)
     train, held, counts = gather(recipe, data_dir, guard)
+    for source in sorted({e.source for e in held}):  # a source without a metric fails now, not after training
+        metric_for(source)
     if not train:
         raise ConfigError(f"adaptation recipe {recipe.name!r}: no training records")
     t = recipe.training

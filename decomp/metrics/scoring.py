@@ -14,7 +14,8 @@ def metric_for(source: str) -> str:
     """'drop' or 'hotpot', as picked by `Dataset.metric_for` of the registered dataset the source belongs to,
     the one whose name is the source or prefixes it (`drop`, `hotpotqa`, `synthetic-drop`). An adaptation
     record's (`adapt-<name>`) is its dataset's (`adapt-hotpotqa-train`: HotpotQA's), else DROP's, which scores
-    the single-span SQuAD-style sets (SQuAD, Quoref, ROPES) as SQuAD's EM and F1 do."""
+    the single-span SQuAD-style sets (SQuAD, Quoref, ROPES) as SQuAD's EM and F1 do, and the generator's
+    DROP-like numeric practice (`adapt-synthetic-numeric`, whose name is no synthetic kind)."""
     adapted = source.startswith(ADAPTATION)
     source = source.removeprefix(ADAPTATION)
     named = [n for n in DATASETS if source == n or source.startswith(f"{n}-")]
@@ -25,6 +26,8 @@ def metric_for(source: str) -> str:
                           f"({', '.join(sorted(DATASETS))}) names it")
     dataset = max(named, key=len)
     metric = DATASETS[dataset].metric_for(source)
+    if metric not in METRICS and adapted:
+        return "drop"
     if metric not in METRICS:
         raise ConfigError(f"no metric for example source {source!r}: dataset {dataset!r} gives {metric!r}, "
                           f"not one of {', '.join(METRICS)}")

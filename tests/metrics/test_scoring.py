@@ -19,6 +19,11 @@ def test_metric_follows_the_source():
     assert metric_for("hotpotqa") == metric_for("synthetic-hotpot") == "hotpot"
     with pytest.raises(ConfigError, match="cwq"):
         metric_for("cwq")
+    # adaptation records: their dataset's metric where it names one, else DROP's (SQuAD-style sets, numeric practice)
+    assert metric_for("adapt-hotpotqa-train") == "hotpot"
+    assert metric_for("adapt-squad") == metric_for("adapt-synthetic-numeric") == "drop"
+    with pytest.raises(ConfigError, match="gives 'numeric'"):
+        metric_for("synthetic-numeric")  # outside adaptation, a source the dataset gives no metric for is an error
 
 
 def _dataset(name: str, metric: str) -> type[Dataset]:
