@@ -1,7 +1,8 @@
 """CPU time per fit, from committed result rows: one curve's rows against another's for the same (dataset,
 strategy, size), side by side. Issue 31's measure: wall time x torch threads, and a bf16 fit on a CPU with
 AVX512-BF16 counted 1.6x (what bf16 alone buys there, ../shared/docs/environment.md), so the ratio shows less
-work per fit, not a faster machine. Zero-shot rows (no training) and readerless rows (`prior`) are left out.
+work per fit, not a faster machine. Zero-shot rows (no training) and readerless rows (`prior`) are left out. Beside
+the cost, each cell's mean EM over the fits both curves ran (same fold, subset seed and seed): what the saving costs.
 
     python -m benchmarks.fit_cost --old leaderboard/runs/drop-cpu --new leaderboard/runs/drop-cpu-adapted
 """
@@ -31,16 +32,18 @@ def cpu_seconds(row: dict) -> float:
     return float(row["run_time_s"]) * threads * (BF16_SPEEDUP if native_bf16 else 1.0)
 
 
-def per_cell(folder: Path) -> dict[tuple[str, str, str], list[float]]:
-    """{(dataset, strategy, k): normalised CPU seconds of each fit} of a run folder's trained reader rows."""
-    found: dict[tuple[str, str, str], list[float]] = defaultdict(list)
+def per_cell(folder: Path) -> dict[tuple[str, str, str], dict[tuple, tuple[float, float]]]:
+    """{(dataset, strategy, k): {(fold, subset seed, seed): (normalised CPU seconds, EM)}} of a run folder's
+    trained reader rows."""
+    found: dict[tuple[str, str, str], dict[tuple, tuple[float, float]]] = defaultdict(dict)
     path = folder if folder.suffix == ".jsonl" else results_path(folder)
     rows, _ = read_rows(path)
     for row in rows:
         budget = row.get("budget") or {}
         if row.get("learner") != "finetune" or budget.get("stop_reason") == "zero-shot":
             continue
-        found[(row["dataset"], row["strategy"], str(row["k"]))].append(cpu_seconds(row))
+        fit = (row.get("fold"), row.get("subset_seed"), row.get("training_seed"))
+        found[(row["dataset"], row["strategy"], str(row["k"]))][fit] = (cpu_seconds(row), float(row["em"]))
     return found
 
 
@@ -48,10 +51,16 @@ def compare(old: Path, new: Path) -> dict:
     before, after = per_cell(old), per_cell(new)
     cells = []
     for key in sorted(set(before) & set(after)):
-        o, n = statistics.mean(before[key]), statistics.mean(after[key])
+        o = statistics.mean(cpu for cpu, _ in before[key].values())
+        n = statistics.mean(cpu for cpu, _ in after[key].values())
+        paired = sorted(set(before[key]) & set(after[key]))  # accuracy on the same subsets and seeds only
+        em_old = statistics.mean(before[key][f][1] for f in paired) if paired else None
+        em_new = statistics.mean(after[key][f][1] for f in paired) if paired else None
         cells.append({"dataset": key[0], "strategy": key[1], "k": key[2], "old_cpu_s": round(o, 1),
                       "new_cpu_s": round(n, 1), "old_fits": len(before[key]), "new_fits": len(after[key]),
-                      "ratio_old_over_new": round(o / n, 2)})
+                      "ratio_old_over_new": round(o / n, 2), "paired_fits": len(paired),
+                      "old_em": None if em_old is None else round(em_old, 1),
+                      "new_em": None if em_new is None else round(em_new, 1)})
     mean_old = statistics.mean(c["old_cpu_s"] for c in cells) if cells else None
     mean_new = statistics.mean(c["new_cpu_s"] for c in cells) if cells else None
     return {"old": str(old), "new": str(new), "cells": cells,
@@ -70,7 +79,8 @@ def main(argv: list[str] | None = None) -> dict:
     for c in result["cells"]:
         print(f"{c['dataset']:9} {c['strategy']:20} k={c['k']:4} old {c['old_cpu_s']:8.1f} CPU-s "
               f"({c['old_fits']} fits)  new {c['new_cpu_s']:8.1f} CPU-s ({c['new_fits']})  "
-              f"old/new {c['ratio_old_over_new']:.2f}x")
+              f"old/new {c['ratio_old_over_new']:.2f}x  EM old {c['old_em']} new {c['new_em']} "
+              f"({c['paired_fits']} paired fits)")
     if result["cells"]:
         print(f"mean per fit over {len(result['cells'])} cells: old {result['mean_old_cpu_s']:.1f} CPU-s, new "
               f"{result['mean_new_cpu_s']:.1f} CPU-s: {result['ratio_of_means']:.2f}x")

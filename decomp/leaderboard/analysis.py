@@ -112,11 +112,14 @@ def decomposition_source(row: dict) -> str:
 
 def reader_series(row: dict) -> str:
     """The reader as a series name: a reader that learns in context is apart from the same reader fine-tuned,
-    and one that starts from an adapted model (`decomp adapt`) apart from one that does not."""
+    and one that starts from an adapted model (`decomp adapt`) apart from one that does not, and one with frozen
+    lower layers (`frozen_layers`) apart from the same reader fine-tuned whole."""
     name = f"{row['reader']} in-context" if row.get("learner") == "in-context" else row["reader"]
-    init = (row.get("reader_args") or {}).get("init")
+    args = row.get("reader_args") or {}
+    init, frozen = args.get("init"), args.get("frozen_layers")
     # no comma: the series is a CSV field that line tools (the before-stop hook's awk) split on commas
-    return f"{name} QA-adapted ({init['adapted']})" if init else name
+    name = f"{name} QA-adapted ({init['adapted']})" if init else name
+    return f"{name} {frozen} layers frozen" if frozen else name
 
 
 def readerless(row: dict) -> bool:

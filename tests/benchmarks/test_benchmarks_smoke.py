@@ -147,6 +147,8 @@ def test_fit_cost_normalises_threads_and_native_bf16_and_compares_cells(tmp_path
     assert (cell["strategy"], cell["k"], cell["old_fits"], cell["new_fits"]) == ("none", "all", 2, 1)
     assert cell["old_cpu_s"] == 1000.0 and cell["new_cpu_s"] == 320.0  # 100 s x 2 threads x 1.6 (native bf16)
     assert result["ratio_of_means"] == 3.12 and json.loads((tmp_path / "cost.json").read_text())["cells"]
+    # accuracy beside the cost, on the fits both ran: old seed 1 has no new partner
+    assert cell["paired_fits"] == 1 and cell["old_em"] == cell["new_em"] == old[0]["em"]
 
 
 def test_frozen_layers_times_each_setting_cold_and_warm(tmp_path):

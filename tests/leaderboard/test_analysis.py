@@ -9,7 +9,7 @@ import random
 import pytest
 
 from decomp.errors import DataError
-from decomp.leaderboard.analysis import CROSSOVER_DEFINITION, analyse
+from decomp.leaderboard.analysis import CROSSOVER_DEFINITION, analyse, reader_series
 from decomp.leaderboard.model import Interval
 from tests.leaderboard.test_rows import make_row
 
@@ -369,6 +369,9 @@ def test_an_adapted_starting_point_is_a_panel_of_its_own_with_its_own_prior_rows
             r.update(reader="none", learner="none")
     groups = analyse(plain + adapted, command="t").groups
     assert [g.reader for g in groups] == ["extractive", "extractive QA-adapted (minilm-qa)"]
+    frozen = adapted[0]
+    frozen = {**frozen, "reader_args": {**frozen["reader_args"], "frozen_layers": 3}}
+    assert frozen["strategy"] == "none" and reader_series(frozen) == "extractive QA-adapted (minilm-qa) 3 layers frozen"
     for g in groups:  # each panel's prior is its own curve's 3 seeds, not both curves' 6
         prior = one(g.points, strategy="prior")
         assert prior.n_seeds == 3, prior
