@@ -4,7 +4,6 @@ to add and subtract, to count and to answer yes/no, scored on held-out questions
 from __future__ import annotations
 
 import random
-from collections import defaultdict
 
 import pytest
 import torch
@@ -25,6 +24,7 @@ from decomp.readers.numeric import (
 )
 from decomp.readers.windows import window_features
 from decomp.types import ReaderInput
+from tests.readers.heads_training import train_and_score
 
 
 def test_numbers_in_digits_and_words_with_their_characters():
@@ -107,33 +107,15 @@ def _set(rng: random.Random, n: int, start: int) -> list[Example]:
 
 @pytest.mark.slow
 def test_a_tiny_reader_learns_to_add_count_and_answer_yes_no_on_held_out_questions():
-    from lightning import Trainer
-
-    from decomp.adapt.train import AdaptData
     from decomp.readers.extractive import ExtractiveReader
 
     torch.manual_seed(0)
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)  # tiny matrices: one thread is fastest, and safe beside other work
     rng = random.Random(0)
     train, held_out = _set(rng, 150, 0), _set(rng, 30, 1000)
     assert not {(e.question, e.passage) for e in train} >= {(e.question, e.passage) for e in held_out}
     reader = ExtractiveReader(model="tiny-bert", max_length=64, doc_stride=16, lr=3e-3, warmup_ratio=0.05,
                               answer_heads=True, strategy="none", seed=0)
-    data = AdaptData(train, 32)
-    data.use_training_data(reader.training_data())
-    try:
-        Trainer(max_steps=1500, logger=False, enable_checkpointing=False, enable_progress_bar=False,
-                enable_model_summary=False, limit_val_batches=0, accelerator="cpu").fit(reader, datamodule=data)
-        records = reader.predict_records(held_out)
-    finally:
-        torch.set_num_threads(threads)
-    em, heads = defaultdict(list), defaultdict(list)
-    for r in records:
-        kind = r["example_id"].split("-")[0]
-        em[kind].append(r["em"])
-        heads[kind].append(r["trace"][0]["head"])
-    accuracy = {k: sum(v) / len(v) for k, v in em.items()}
+    accuracy, heads = train_and_score(reader, train, held_out, batch_size=32, steps=1500)
     # Chance: a signed sum of two numbers out of many candidates ~0; a count of 1-7 1/7; yes/no 1/2.
     assert accuracy["arithmetic"] >= 0.9, accuracy
     assert accuracy["count"] >= 0.7, accuracy

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import logging
 import random
-from collections import defaultdict
 
 import numpy as np
 import pytest
@@ -18,6 +17,7 @@ from decomp.readers.spans import question_span_text
 from decomp.readers.windows import question_span_labels, window_features
 from decomp.types import ReaderInput
 from tests.readers.conftest import example
+from tests.readers.heads_training import train_and_score
 from tests.readers.test_answer_heads import FRUIT, NAMES
 
 QUESTION = "Is the red car or the blue car red?"
@@ -168,31 +168,12 @@ def _winner(rng: random.Random, k: int):
 
 @pytest.mark.slow
 def test_a_tiny_reader_learns_to_answer_from_the_question():
-    from lightning import Trainer
-
-    from decomp.adapt.train import AdaptData
-
     torch.manual_seed(0)
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)  # tiny matrices: one thread is fastest, and safe beside other work
     rng = random.Random(0)
     train = [make(rng, k) for k in range(40) for make in (_larger, _winner)]
     assert all(e.answers[0].text() not in e.passage for e in train if e.id.startswith("question"))
     reader = _reader(lr=3e-3, warmup_ratio=0.05, answer_heads=True, question_spans=True, seed=0)
-    data = AdaptData(train, 16)
-    data.use_training_data(reader.training_data())
-    try:
-        Trainer(max_steps=300, logger=False, enable_checkpointing=False, enable_progress_bar=False,
-                enable_model_summary=False, limit_val_batches=0, accelerator="cpu").fit(reader, datamodule=data)
-        records = reader.predict_records(train)
-    finally:
-        torch.set_num_threads(threads)
-    em, heads = defaultdict(list), defaultdict(list)
-    for r in records:
-        kind = r["example_id"].split("-")[0]
-        em[kind].append(r["em"])
-        heads[kind].append(r["trace"][0]["head"])
-    accuracy = {k: sum(v) / len(v) for k, v in em.items()}
+    accuracy, heads = train_and_score(reader, train, train, batch_size=16, steps=300)
     # Chance on the question type: 1/2 with the right type, ~0 from the passage (the answer is not in it).
     assert accuracy["question"] >= 0.9 and accuracy["span"] >= 0.9, accuracy
     assert heads["question"].count("question_span") >= 38 and heads["span"].count("span") >= 38, heads
