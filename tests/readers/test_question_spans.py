@@ -132,14 +132,20 @@ def test_a_reader_without_question_spans_is_the_reader_before_it():
         k for k in on.state_dict() if k.startswith("question_span_head")}
 
 
-def test_an_adapted_start_without_question_spans_loads_its_type_head_into_the_first_classes(tmp_path, caplog):
+def test_an_adapted_start_without_question_spans_loads_its_type_head_into_the_first_classes(tmp_path, caplog,
+                                                                                           monkeypatch):
     from decomp.adapt.train import _save
+
+    for name in ("decomp.readers.base", "decomp.readers.extractive"):  # a library's dictConfig may have disabled
+        monkeypatch.setattr(logging.getLogger(name), "disabled", False)  # them earlier in the same process
 
     torch.manual_seed(0)
     old = _reader(answer_heads=True)
     folder = tmp_path / "adapted"
     _save(old, folder, {"name": "old", "hash": "0", "steps": 1}, {})
-    with caplog.at_level(logging.WARNING):
+    # both loggers named: an earlier test's logging set-up must not decide what this one sees
+    with caplog.at_level(logging.WARNING, logger="decomp.readers.base"), \
+            caplog.at_level(logging.WARNING, logger="decomp.readers.extractive"):
         new = _reader(model=str(folder), answer_heads=True, question_spans=True)
     warnings = " ".join(r.getMessage() for r in caplog.records)
     assert "adapted's type head has no question_span class" in warnings
