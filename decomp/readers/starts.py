@@ -150,6 +150,10 @@ def load_recipe(path: str | Path) -> Recipe:
         spec = _numbers(_typed(SourceSpec, s, f"sources[{i}]", str(path)), f"sources[{i}]", str(path))
         if spec.name not in SOURCES:
             raise ConfigError(f"{path}: sources[{i}].name {spec.name!r} is not one of {', '.join(SOURCES)}")
+        for key, low in (("held_out", 0), ("max_questions", 1)):
+            value = getattr(spec, key)
+            if value is not None and value < low:
+                raise ConfigError(f"{path}: sources[{i}].{key} must be at least {low}, got {value}")
         sources.append(spec)
     if not sources:
         raise ConfigError(f"{path}: sources is empty")

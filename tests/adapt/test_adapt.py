@@ -200,6 +200,8 @@ def test_a_sources_own_held_out_count_keeps_the_rest_for_training_and_old_recipe
     ({"sources": [{"name": "squad", "held_out": "many"}]}, "sources[0].held_out must be an integer, got 'many'"),
     ({"sources": [{"name": "squad", "max_questions": 2.5}]}, "sources[0].max_questions must be an integer"),
     ({"held_out": "all"}, "recipe.held_out must be an integer, got 'all'"),
+    ({"sources": [{"name": "squad", "held_out": -5}]}, "sources[0].held_out must be at least 0, got -5"),
+    ({"sources": [{"name": "squad", "max_questions": 0}]}, "sources[0].max_questions must be at least 1, got 0"),
 ])
 def test_a_count_that_is_not_an_integer_is_named(tmp_path, changes, named):
     with pytest.raises(ConfigError, match=re.escape(named)):
