@@ -10,7 +10,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from decomp.curves.config import CurveConfig
 from decomp.curves.store import read_rows
-from decomp.curves.study import study_name
+from decomp.curves.study import row_study, study_name
 
 
 class CurveProgress:
@@ -36,8 +36,9 @@ class CurveProgress:
     def finished(self) -> dict[str, list[dict]]:
         by_study: dict[str, list[dict]] = {}
         for row in read_rows(self.path)[0]:
-            if row.get("study") in self.expected:
-                by_study.setdefault(row["study"], []).append(row)
+            name = row_study(row)
+            if name in self.expected:
+                by_study.setdefault(name, []).append(row)
         return {s: rows for s, rows in by_study.items() if {r["training_seed"] for r in rows} >= self.seeds}
 
     def refresh(self) -> None:

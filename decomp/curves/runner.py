@@ -31,12 +31,13 @@ from decomp.curves.fit_cache import FitCache
 from decomp.curves.predictions import predictions_path, write_predictions
 from decomp.curves.preflight import check_run_dir, check_starting_points, check_versions
 from decomp.curves.rows import build_row
-from decomp.curves.store import SUPERSEDED, append_row, claim, done_ids, results_path, supersede
+from decomp.curves.store import SUPERSEDED, append_row, claim, results_path, supersede
 from decomp.curves.study import (
     WORKER_ATTR,
     create_studies,
     curve_hash,
     default_storage,
+    done_runs,
     fail_dead_trials,
     load_study,
     open_storage,
@@ -302,7 +303,7 @@ def run_worker(config: CurveConfig, storage_url: str, run_dir: Path, on_row=None
         pending = False
         for cell in config.cells():
             ids = {seed: f"{study_name(config, cell)}/seed={seed}" for seed in config.training_seeds}
-            if set(ids.values()) <= done_ids(path):
+            if set(ids.values()) <= done_runs(path):
                 continue
             study = tune(storage, config, cell) if config.n_trials and trains(cell) else None
             for seed, run_id in ids.items():
@@ -310,7 +311,7 @@ def run_worker(config: CurveConfig, storage_url: str, run_dir: Path, on_row=None
                     if not mine:
                         pending = True  # another worker is on it; if it dies, its lock goes with it
                         continue
-                    if run_id in done_ids(path):
+                    if run_id in done_runs(path):
                         continue
                     row = retrain_and_test(config, cell, study, seed, run_id, digest, run_dir, cache)
                     if append_row(path, row) and on_row:

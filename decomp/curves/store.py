@@ -59,10 +59,6 @@ def read_rows(path: str | Path, checked: bool = True) -> tuple[list[dict], int]:
     return [row for _, row in rows], skipped
 
 
-def done_ids(path: str | Path) -> set[str]:
-    return {r["run_id"] for r in read_rows(path)[0]}
-
-
 def read_runs(runs: str | Path) -> tuple[list[dict], int]:
     """The checked rows of every results file under `runs` (or of that one file), sorted by run_id, and the
     cut-short lines skipped. A run id found twice, or no row at all, is an error."""

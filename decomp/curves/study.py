@@ -22,21 +22,49 @@ import optuna
 from optuna.storages import RetryHeartbeatStaleTrialCallback
 from optuna.trial import TrialState
 
-from decomp.curves.config import Cell, CurveConfig
+from decomp.curves.config import Cell, CurveConfig, Strategy, config_spec
+from decomp.curves.store import read_rows
 from decomp.errors import ConfigError
 from decomp.hashing import json_digest, seeded_int
 
 WORKER_ATTR = "worker"  # host:pid of the process running a trial, to fail it when that process is gone
 
 
+# Keys that only choose which cells a curve runs: growing a curve by folds, subset seeds, sizes or strategies
+# keeps the cells it has (their studies and rows), since none of these changes what a cell trains or scores.
+CELL_SELECTION = ("folds", "subset_seeds", "sizes", "strategies", "training_seeds", "run_dir")
+
+
+def spec_hash(spec: dict) -> str:
+    """What changes the meaning of a cell, from a resolved config (`config_spec`, as a row's spec holds it):
+    a changed config starts new studies and rows instead of resuming old ones."""
+    return json_digest({k: v for k, v in spec.items() if k not in CELL_SELECTION}, 10)
+
+
 def curve_hash(config: CurveConfig) -> str:
-    """What changes the meaning of a study: a changed config starts new studies instead of resuming old ones."""
-    keep = {k: v for k, v in config.raw.items() if k not in ("run_dir", "training_seeds")}
-    return json_digest(keep, 10)
+    return spec_hash(config_spec(config))
 
 
 def study_name(config: CurveConfig, cell: Cell) -> str:
     return f"{config.name}-{curve_hash(config)}/{config.dataset}/{cell.key}"
+
+
+def row_study(row: dict) -> str | None:
+    """The study a row belongs to, named from the spec it embeds, so rows written under an older naming
+    (or a config that listed fewer cells) resume; a row without a spec keeps the name it recorded."""
+    spec = row.get("spec")
+    try:
+        config, cell = spec["config"], spec["cell"]
+        strategy = Strategy(cell["strategy"]["name"], dict(cell["strategy"]["options"] or {}))
+        key = Cell(cell["reader"], strategy, cell["k"], cell["fold"], cell["subset_seed"]).key
+        return f"{config['name']}-{spec_hash(config)}/{config['dataset']}/{key}"
+    except (KeyError, TypeError):
+        return row.get("study")
+
+
+def done_runs(path: Path) -> set[str]:
+    """The run ids (study/seed=N) of the rows in a results file, named as `row_study` names them."""
+    return {f"{row_study(r)}/seed={r['training_seed']}" for r in read_rows(path)[0]}
 
 
 def default_storage(run_dir: Path, workers: int) -> str:

@@ -3,6 +3,7 @@ worker SIGKILLed mid-trial whose command is re-run. Every (cell, training seed) 
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -105,6 +106,28 @@ def test_fixed_hyper_parameters_run_no_trials(write_config, tmp_path):
             assert (record["prediction"], record["em"], record["f1"]) == (
                 scores["prediction"], scores["em"], scores["f1"])
             assert record["question"] and record["gold"] and record["trace"]
+
+
+def test_a_curve_grown_by_a_subset_seed_keeps_its_rows_and_a_row_under_an_older_id_still_counts(
+        write_config, tmp_path):
+    fixed = {"n_trials": 0, "space": {"lr": 5e-4, "batch_size": 4, "epochs": 1}}
+    config = write_config(tuning=fixed, sizes=[6])
+    run_dir = tmp_path / "run"
+    assert main(["curve", "--config", str(config), "--run-dir", str(run_dir)]) == 0
+    first = assert_rows_once(run_dir, config)
+    # A row written before a naming change (another id, the same embedded spec) is still that cell's row.
+    path = run_dir / "results.jsonl"
+    renamed = [{**r, "run_id": "tiny-oldnaming" + r["run_id"][r["run_id"].index("/"):], "study": "old"} for r in first]
+    path.write_text("".join(json.dumps(r) + "\n" for r in renamed))
+    grown = write_config(tuning=fixed, sizes=[6], subset_seeds=[0, 1])
+    assert main(["curve", "--config", str(grown), "--run-dir", str(run_dir)]) == 0
+    rows, _ = read_rows(path)
+    assert len(rows) == 2 * len(first)  # the new seed's cells only: the first seed's were not trained again
+    assert [r for r in rows if r["subset_seed"] == 0] == renamed
+    assert {r["subset_seed"] for r in rows[len(first):]} == {1}
+    # What a cell trains on is another curve: a changed rate starts new rows.
+    changed = parse_config(tiny_config(tuning={**fixed, "space": {**fixed["space"], "lr": 1e-3}}, sizes=[6]))
+    assert study_name(changed, changed.cells()[0]) not in {r["study"] for r in rows}
 
 
 def test_unknown_strategy_and_bad_storage_fail_clearly(write_config, tmp_path, capsys):

@@ -24,8 +24,12 @@ def test_study_names_are_deterministic_and_distinct(config):
     assert len(set(names)) == len(names) == 4
     assert names == [study_name(parse_config(tiny_config(strategies=["none", "implicit-operators"])), c)
                      for c in config.cells()]
-    other = parse_config(tiny_config(strategies=["none", "implicit-operators"], sizes=[6, 12]))
+    other = parse_config(tiny_config(strategies=["none", "implicit-operators"], tuning={
+        **tiny_config()["tuning"], "val_fraction": 0.3}))
     assert study_name(other, other.cells()[0]) != names[0]  # a changed curve does not resume old studies
+    grown = parse_config(tiny_config(strategies=["none", "implicit-operators", "explicit-hybrid"],
+                                     subset_seeds=[0, 1], folds=[0, 1]))
+    assert set(names) <= {study_name(grown, c) for c in grown.cells()}  # more cells keep the cells it had
 
 
 @pytest.mark.parametrize("url", ["mysql://db/x", "/tmp/optuna.db", "sqlite:/relative"])
