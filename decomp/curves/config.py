@@ -85,7 +85,9 @@ class Budget:
     validation split do not keep a converged fit training. min_val_questions: a final fit whose carved
     validation split would hold fewer questions trains on the whole subset under the rule instead (the step
     cap: the space's `epochs`, lifted to min_steps, cut at max_steps), because a split of 3 to 13 questions
-    chooses nothing (the rows say which rule stopped each fit).
+    chooses nothing (the rows say which rule stopped each fit). rule_epochs: the rule's epochs, when they should
+    cap only the fits the rule decides: the space then has no `epochs`, and a fit that can stop early runs up
+    to max_steps (a one-epoch rule chosen for k=16 would otherwise cut the k=all fits after one epoch too).
     """
 
     max_steps: int
@@ -94,6 +96,7 @@ class Budget:
     val_every: int | None = None
     min_delta: float = 0.0
     min_val_questions: int = 0
+    rule_epochs: int | None = None
 
     @property
     def kind(self) -> str:
@@ -339,6 +342,9 @@ def _budget(check: _Checker, raw: dict, sizes: list) -> Budget:
             raise check.fail(f"budget.{name}", f"must be an integer >= {floor}, got {value!r}")
     if budget.min_val_questions < 0:
         raise check.fail("budget.min_val_questions", f"must be >= 0, got {budget.min_val_questions!r}")
+    if budget.rule_epochs is not None and (budget.rule_epochs < 1 or not budget.min_val_questions):
+        raise check.fail("budget.rule_epochs", f"must be an integer >= 1 with a budget.min_val_questions above 0 "
+                         f"(the rule it sets applies to nothing otherwise), got {budget.rule_epochs!r}")
     if budget.min_delta < 0:
         raise check.fail("budget.min_delta", f"must be >= 0, got {budget.min_delta!r}")
     if budget.min_steps > budget.max_steps:
@@ -391,6 +397,9 @@ def parse_config(raw: Any, source: str = "<dict>") -> CurveConfig:
                          f"{tuning.startup_trials} is random search: lower startup_trials or say random")
     sizes = _sizes(check, top["sizes"])
     budget = _budget(check, raw["budget"], sizes)
+    if budget.rule_epochs is not None and "epochs" in space:
+        raise check.fail("budget.rule_epochs", "the space sets epochs too: give the rule's epochs in one place "
+                         "(budget.rule_epochs caps only the fits the rule decides, tuning.space.epochs every fit)")
     readers, strategies = _readers(check, top["readers"]), _strategies(check, top["strategies"])
     for i, strategy in enumerate(strategies):
         try:
@@ -428,9 +437,17 @@ def config_spec(config: CurveConfig) -> dict:
         "name": config.name, "dataset": config.dataset, "data": config.data, "readers": config.readers,
         "strategies": [{"name": s.name, "options": s.options} for s in config.strategies], "sizes": config.sizes,
         "folds": config.folds, "subset_seeds": config.subset_seeds, "training_seeds": config.training_seeds,
-        "tuning": {**asdict(config.tuning), "space": config.space}, "budget": asdict(config.budget),
+        "tuning": {**asdict(config.tuning), "space": config.space}, "budget": _set_fields(config.budget),
         "trainer": config.trainer, "run_dir": config.run_dir}
     return json.loads(json.dumps(spec))  # a copy, and JSON as the row will hold it
+
+
+# Fields added after rows were written: a spec leaves them out while unset, so those rows keep their identity.
+UNSET_LEFT_OUT = ("rule_epochs",)
+
+
+def _set_fields(section) -> dict:
+    return {k: v for k, v in asdict(section).items() if not (k in UNSET_LEFT_OUT and v is None)}
 
 
 @dataclass(frozen=True)

@@ -126,17 +126,20 @@ def train_cell(config: CurveConfig, cell: Cell, params: dict, seed: int, validat
     if by_rule and validation and len(dm.val_set) < config.budget.min_val_questions:
         small_split, validation = len(dm.val_set), False
         dm = _data_module(config, cell, params["batch_size"], validation=False)
+    epochs = params.get("epochs")
+    if small_split is not None and config.budget.rule_epochs is not None:
+        epochs = config.budget.rule_epochs
     reader = _reader(config, cell, params, seed)
     dm.use_training_data(reader.training_data())  # one training-data path with `decomp fit`
     key = cache.key(reader, dm, params["batch_size"], config.budget, config.metric,
-                    str(_trainer_options(config)["precision"]), params.get("epochs")) if cache else None
+                    str(_trainer_options(config)["precision"]), epochs) if cache else None
     if key and (budget := cache.load(key, reader)) is not None:
         print(f"  fit loaded from the fit cache ({key}, trained by {budget['reused_fit']['trained_by']})",
               file=sys.stderr)
         return dm, reader, budget, None
     loader = dm.train_dataloader()
     budget, tracker = fit(config.budget, config.metric, functools.partial(_trainer, config), reader, loader,
-                          dm.val_dataloader() if validation else None, params.get("epochs"), callbacks, echo=True)
+                          dm.val_dataloader() if validation else None, epochs, callbacks, echo=True)
     if small_split is not None:
         budget["stop_reason"] = f"{budget['stop_reason']} (rule: a validation split of {small_split} < " \
                                 f"{config.budget.min_val_questions} questions chooses nothing)"
@@ -285,7 +288,7 @@ def retrain_and_test(config: CurveConfig, cell: Cell, study: optuna.Study | None
 def replay(spec: RunSpec, row: dict) -> dict:
     """Train and test again the run `row`'s spec describes: no tuning (the spec holds the chosen hyper-
     parameters), no fit cache, nothing written. The replayed row keeps the row's names (run_id, config hash,
-    study), which hash the YAML as written, not the resolved config the spec holds."""
+    study), which may come from an older naming than the spec's."""
     _quiet()
     torch.set_num_threads(worker_threads())  # as run_curve: a CPU fit's float sums depend on the thread count
     git_commit()

@@ -294,3 +294,18 @@ def test_a_validation_split_below_min_val_questions_gives_way_to_the_rule(write_
     b = row["budget"]
     assert b["val_rounds"] == 0 and b["min_val_questions"] == 50 and b["steps_trained"] == b["cap"] >= 3
     assert b["stop_reason"].endswith(" (rule: a validation split of 2 < 50 questions chooses nothing)")
+
+
+def test_rule_epochs_cap_only_the_fits_the_rule_decides(write_config, tmp_path):
+    budget = {"min_steps": 0, "max_steps": 12, "patience": 2, "val_every": 2, "min_val_questions": 5,
+              "rule_epochs": 1}
+    config = write_config(sizes=[10, 40], training_seeds=[0], budget=budget,
+                          tuning={"n_trials": 0, "space": {"lr": 5e-4, "batch_size": 4}})
+    run_dir = tmp_path / "run"
+    assert main(["curve", "--config", str(config), "--run-dir", str(run_dir)]) == 0
+    rows = {r["k"]: r["budget"] for r in assert_rows_once(run_dir, config)}
+    ruled, stopped = rows[10], rows[40]  # carved splits of 2 and 8 questions
+    assert ruled["stop_reason"].startswith("max_epochs (rule: a validation split of 2 < 5")
+    assert ruled["cap"] == ruled["steps_trained"] < 12  # one epoch of 10 questions at batch 4
+    assert stopped["cap"] == 12 and stopped["val_rounds"] >= 2  # one epoch does not cap it
+    assert stopped["steps_trained"] > ruled["cap"]
