@@ -1,4 +1,5 @@
-"""The few-shot budget rule of the adapted DROP curve is the one its committed fold-1 candidate rows choose."""
+"""The few-shot budget rule of each adapted DROP curve is the one its committed candidate rows choose, on a fold the
+curve does not evaluate with that rule."""
 
 from __future__ import annotations
 
@@ -41,3 +42,18 @@ def test_the_committed_curve_runs_the_rule_its_committed_candidates_choose():
     for folder in folders:  # the candidates ran on another fold than the curve evaluates
         rows = [json.loads(line) for line in (folder / "results.jsonl").read_text().splitlines()]
         assert {r["fold"] for r in rows} == {1} and config["folds"] == [0]
+
+
+@pytest.mark.parametrize(("config_name", "candidates", "rule_fold"), [
+    ("drop-cpu-adapted-folds.yaml", "drop-rule-epochs*", 1),
+    ("drop-cpu-adapted-folds-fold1.yaml", "drop-rule-f2-epochs*", 2),
+])
+def test_each_fold_of_the_five_fold_curve_runs_a_rule_chosen_on_another_fold(config_name, candidates, rule_fold):
+    folders = sorted((ROOT / "leaderboard" / "budget-rule").glob(candidates))
+    assert len(folders) == 3
+    config = yaml.safe_load((ROOT / "configs" / "curves" / config_name).read_text())
+    assert config["name"] == "drop-cpu-adapted-folds" and "epochs" not in config["tuning"]["space"]
+    assert config["budget"]["rule_epochs"] == rule.choose(rule.candidate_scores(folders))
+    for folder in folders:
+        rows = [json.loads(line) for line in (folder / "results.jsonl").read_text().splitlines()]
+        assert {r["fold"] for r in rows} == {rule_fold} and rule_fold not in config["folds"]
