@@ -133,6 +133,18 @@ class RefuseOverwrite(Callback):
                               "(--trainer.logger.init_args.save_dir)")
 
 
+class RecordFitSpec(Callback):
+    """Writes the run spec into the run folder once the fit starts: after `RefuseOverwrite` has let it, so a
+    refused fit leaves the earlier run's spec as it was."""
+
+    def __init__(self, spec: FitSpec) -> None:
+        self.spec = spec
+
+    def on_fit_start(self, trainer: Trainer, module: LightningModule) -> None:
+        if trainer.is_global_zero:
+            _write_json(run_dir(trainer) / FIT_SPEC, spec_record(self.spec, reader_version=module.version))
+
+
 class RestoreRNG(Callback):
     """Checkpoints the random generators (dropout draws), which Lightning does not, so that a resumed run
     continues the uninterrupted run's random stream instead of restarting it from the seed. Plain types and
@@ -227,7 +239,7 @@ class DecompCLI(LightningCLI):
         keep_earlier_logs(folder)
         self._record_config()
         if self.fit_spec is not None:
-            _write_json(folder / FIT_SPEC, spec_record(self.fit_spec, reader_version=self.model.version))
+            self.trainer.callbacks.append(RecordFitSpec(self.fit_spec))
         # The reader's featurization goes to the data layer, which then builds the training batches itself.
         if hasattr(self.datamodule, "use_training_data") and hasattr(self.model, "training_data"):
             self.datamodule.use_training_data(self.model.training_data())

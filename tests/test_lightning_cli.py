@@ -201,12 +201,12 @@ def test_fit_writes_the_run_spec_of_what_it_built_and_refit_fits_it_again(fitted
 
 def test_a_fresh_fit_into_a_run_with_a_checkpoint_refuses(fitted, capsys):
     args, run = fitted
-    ckpt = run / "checkpoints" / "last.ckpt"
-    before = ckpt.read_bytes()
-    assert main(["fit", *args]) == 2
+    ckpt, spec = run / "checkpoints" / "last.ckpt", run / FIT_SPEC
+    before = ckpt.read_bytes(), spec.read_bytes()
+    assert main(["fit", *args, "--model.init_args.lr", "0.5"]) == 2
     err = capsys.readouterr().err
     assert "already holds checkpoints" in err and "--ckpt_path last" in err
-    assert ckpt.read_bytes() == before
+    assert (ckpt.read_bytes(), spec.read_bytes()) == before  # the refused fit's spec (lr 0.5) is not written
 
 
 # --- resuming a killed run ------------------------------------------------------------------------------
