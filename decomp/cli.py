@@ -32,6 +32,15 @@ def _data_prepare(args: argparse.Namespace) -> int:
     return 0
 
 
+def _refit(args: argparse.Namespace) -> int:
+    from decomp.curves.fit_spec import read_fit_spec
+
+    spec, record = read_fit_spec(args.spec)  # a damaged spec fails before torch is imported
+    from decomp.lightning_cli import refit
+
+    return refit(spec, record, args.out)
+
+
 def _add_source_arguments(parser: argparse.ArgumentParser) -> None:
     """The data.* source options of curve configs and `decomp fit`, for the `data` subcommands."""
     parser.add_argument("--data-dir", default=None, help="folder holding raw/ (default: $DECOMP_DATA_DIR)")
@@ -84,6 +93,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     add_replay_arguments(sub.add_parser("replay", help="train and test a result row again from the run spec it "
                                                        "embeds, and compare its scores"))
+    refit = sub.add_parser("refit", help="fit again from the run spec (fit_spec.json) a `decomp fit` wrote")
+    refit.add_argument("spec", metavar="RUN_DIR", help="a `decomp fit` run folder, or its fit_spec.json")
+    refit.add_argument("--out", required=True, help="the new run folder")
+    refit.set_defaults(run=_refit)
     add_trace_arguments(sub.add_parser("traces", help="a strategy's answers at one size, question by question, "
                                                       "with their traces and the baselines' answers"))
 

@@ -7,6 +7,10 @@ the harness's defaults: seed 0, a CSV logger, `last.ckpt` written every CHECKPOI
 steps and at the end (resume a killed run with `--ckpt_path last`; `--start_fresh true` when none exists),
 bf16 where the processor has it (`--trainer.precision auto`), the resolved config saved beside the run, and a
 recorder writing predictions (JSONL) and metrics (JSON).
+
+A reader's config is also resolved, before any class is built, into its run spec (`decomp.curves.fit_spec`) by the
+checkers of `decomp curve`'s configs, and `fit` writes it to `fit_spec.json` in the run folder; `decomp refit RUN_DIR
+--out DIR` fits it again (`refit`).
 """
 
 from __future__ import annotations
@@ -14,6 +18,7 @@ from __future__ import annotations
 import json
 import os
 import random
+import sys
 from pathlib import Path
 from typing import Literal
 
@@ -25,6 +30,7 @@ from lightning.pytorch.callbacks import BasePredictionWriter
 from lightning.pytorch.cli import LightningCLI
 from lightning.pytorch.plugins.io import CheckpointIO
 
+from decomp.curves.fit_spec import FIT_SPEC, FitSpec, check_config_files, fit_spec, read_fit_spec, spec_record
 from decomp.curves.preflight import writable_folder
 from decomp.errors import ConfigError
 from decomp.io import write_atomic
@@ -32,7 +38,6 @@ from decomp.metrics.breakdown import executor_answer_distribution, per_operator
 from decomp.precision import resolve_precision
 from decomp.provenance import config_hash, git_commit, package_versions
 from decomp.readers.checkpoint import AtomicCheckpointIO, LastCheckpoint
-from decomp.strategies import check_decompositions
 
 # A killed `fit` loses at most this many optimizer steps (a few minutes of MiniLM on 2 CPU cores); the shipped
 # configs carry it as `checkpoint.every_n_train_steps`.
@@ -128,6 +133,18 @@ class RefuseOverwrite(Callback):
                               "(--trainer.logger.init_args.save_dir)")
 
 
+class RecordFitSpec(Callback):
+    """Writes the run spec into the run folder once the fit starts: after `RefuseOverwrite` has let it, so a
+    refused fit leaves the earlier run's spec as it was."""
+
+    def __init__(self, spec: FitSpec) -> None:
+        self.spec = spec
+
+    def on_fit_start(self, trainer: Trainer, module: LightningModule) -> None:
+        if trainer.is_global_zero:
+            _write_json(run_dir(trainer) / FIT_SPEC, spec_record(self.spec, reader_version=module.version))
+
+
 class RestoreRNG(Callback):
     """Checkpoints the random generators (dropout draws), which Lightning does not, so that a resumed run
     continues the uninterrupted run's random stream instead of restarting it from the seed. Plain types and
@@ -176,6 +193,13 @@ class DecompTrainer(Trainer):
 
 
 class DecompCLI(LightningCLI):
+    fit_spec: FitSpec | None = None  # a reader's run spec (None: another model, e.g. the decomposer)
+
+    def parse_arguments(self, parser, args) -> None:
+        if args is None or isinstance(args, list | tuple):
+            check_config_files(sys.argv[1:] if args is None else args)
+        super().parse_arguments(parser, args)
+
     def add_arguments_to_parser(self, parser) -> None:
         parser.add_lightning_class_args(LastCheckpoint, "checkpoint")
         parser.set_defaults({"checkpoint.save_last": True, "checkpoint.save_top_k": 0,
@@ -186,6 +210,9 @@ class DecompCLI(LightningCLI):
                                  "(otherwise an error)")
 
     def before_instantiate_classes(self) -> None:
+        config = self.config[self.subcommand] if self.subcommand else self.config  # run=False: no subcommand
+        files = [str(path) for path in config.get("config") or () if path is not None]
+        self.fit_spec = fit_spec(config.as_dict(), ", ".join(files) or "from the command line")
         # validate/test/predict log into a subfolder of the run (e.g. runs/x/test/), so they never
         # overwrite the training run's metrics.csv, config.yaml or results of an earlier evaluation.
         logger = getattr(self.config.get(self.subcommand, {}), "trainer", None)
@@ -203,14 +230,6 @@ class DecompCLI(LightningCLI):
             raise
         except ValueError as exc:
             raise ConfigError(f"invalid configuration: {exc}") from exc
-        self._check_strategy_meets_data()
-
-    def _check_strategy_meets_data(self) -> None:
-        """The reader's strategy and the data are configured apart: refuse a pair that cannot run (the data
-        module never looks at the model)."""
-        strategy, data = getattr(self.model, "strategy", None), getattr(self.datamodule, "hparams", {})
-        if strategy is not None and "protocol" in data:
-            check_decompositions(strategy, data["protocol"], data["decompositions"])
 
     def before_fit(self) -> None:
         folder = run_dir(self.trainer)
@@ -219,6 +238,8 @@ class DecompCLI(LightningCLI):
         self._resume_or_refuse(folder)
         keep_earlier_logs(folder)
         self._record_config()
+        if self.fit_spec is not None:
+            self.trainer.callbacks.append(RecordFitSpec(self.fit_spec))
         # The reader's featurization goes to the data layer, which then builds the training batches itself.
         if hasattr(self.datamodule, "use_training_data") and hasattr(self.model, "training_data"):
             self.datamodule.use_training_data(self.model.training_data())
@@ -270,3 +291,20 @@ def run_lightning_cli(args: list[str] | None = None) -> DecompCLI:
             "callbacks": [RunRecorder(), RefuseOverwrite(), RestoreRNG()],
         },
     )
+
+
+# Recorded beside a fit's spec; a difference explains a refit that trains otherwise (printed, not failed on).
+FIT_PROVENANCE = ("reader_version", "strategy_version", "git_commit")
+
+
+def refit(spec: FitSpec, record: dict, out: str | Path) -> int:
+    """Fit `spec` (read with its `record` from a run's fit_spec.json) again into the run folder `out`; print which
+    recorded versions differ now. 0 when the new run's spec is the recorded one, else 1."""
+    run_lightning_cli(["fit", "--config", json.dumps(spec.lightning_config(out))])
+    _, now = read_fit_spec(Path(out))
+    same = now["spec"] == record["spec"]
+    print(f"decomp refit: fitted again into {out}",
+          *(f"differs: {name} {record.get(name)!r} -> {now.get(name)!r}" for name in FIT_PROVENANCE
+            if record.get(name) != now.get(name)),
+          "same spec" if same else "the new run's spec differs from the recorded one", sep="\n")
+    return 0 if same else 1

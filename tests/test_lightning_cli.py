@@ -15,6 +15,8 @@ import torch
 
 from decomp import lightning_cli
 from decomp.cli import main
+from decomp.curves.config import Strategy
+from decomp.curves.fit_spec import FIT_SPEC, FIT_SPEC_VERSION, read_fit_spec
 from decomp.data.datasets import get_dataset
 from decomp.lightning_cli import DecompCLI, RefuseOverwrite
 from decomp.readers import REGISTRY as READER_REGISTRY
@@ -170,14 +172,41 @@ def test_test_writes_metrics_with_data_strategy_and_versions(fitted):
     assert result["reader"]["class"] == "ExtractiveReader" and result["reader"]["model"] == "tiny-bert"
 
 
+def test_fit_writes_the_run_spec_of_what_it_built_and_refit_fits_it_again(fitted, tmp_path):
+    args, run = fitted
+    spec, record = read_fit_spec(run / FIT_SPEC)
+    strategy = STRATEGY_REGISTRY["explicit"]
+    assert record["spec"]["spec_version"] == FIT_SPEC_VERSION and record["git_commit"]
+    assert (record["reader_version"], record["strategy_version"]) == (READER_REGISTRY["extractive"].version,
+                                                                      strategy.format_version)
+    assert (spec.reader, spec.strategy, spec.seed) == ("extractive", Strategy("explicit", {"supervision": "oracle"}), 0)
+    assert spec.data["synthetic"] == SYNTHETIC and spec.trainer["max_steps"] == 1
+    # The spec describes the objects the YAML built: the checkpoint's reader and data hyper-parameters.
+    checkpoint = torch.load(run / "checkpoints" / "last.ckpt", map_location="cpu", weights_only=False)
+    reader = {k: v for k, v in checkpoint["hyper_parameters"].items() if not k.startswith("_")}  # LightningCLI's
+    data = {k: v for k, v in checkpoint["datamodule_hyper_parameters"].items() if not k.startswith("_")}
+    described = {**spec.reader_args, "strategy": "explicit", "strategy_options": {"supervision": "oracle"}}
+    off = {"frozen_layers", "frozen_cache_dtype", "question_spans"}  # options off stay out of the hyper-parameters
+    assert reader == {k: v for k, v in described.items() if k not in off} and off <= set(described)
+    assert data == spec.data
+
+    again = tmp_path / "again"
+    assert main(["refit", str(run), "--out", str(again)]) == 0
+    refitted, _ = read_fit_spec(again)
+    assert refitted == spec
+    weights = torch.load(again / "checkpoints" / "last.ckpt", map_location="cpu", weights_only=False)["state_dict"]
+    assert weights.keys() == checkpoint["state_dict"].keys()
+    assert all(torch.equal(weights[name], checkpoint["state_dict"][name]) for name in weights)
+
+
 def test_a_fresh_fit_into_a_run_with_a_checkpoint_refuses(fitted, capsys):
     args, run = fitted
-    ckpt = run / "checkpoints" / "last.ckpt"
-    before = ckpt.read_bytes()
-    assert main(["fit", *args]) == 2
+    ckpt, spec = run / "checkpoints" / "last.ckpt", run / FIT_SPEC
+    before = ckpt.read_bytes(), spec.read_bytes()
+    assert main(["fit", *args, "--model.init_args.lr", "0.5"]) == 2
     err = capsys.readouterr().err
     assert "already holds checkpoints" in err and "--ckpt_path last" in err
-    assert ckpt.read_bytes() == before
+    assert (ckpt.read_bytes(), spec.read_bytes()) == before  # the refused fit's spec (lr 0.5) is not written
 
 
 # --- resuming a killed run ------------------------------------------------------------------------------
@@ -222,7 +251,7 @@ def test_a_run_killed_mid_epoch_resumes_to_the_same_weights(in_tmp, monkeypatch)
     (["--model.init_args.strategy", "bogus"], "unknown strategy 'bogus'"),
     (["--data.dataset", "squad"], "data.dataset must be one of"),
     (["--data.k", "ten"], "data.k: .*'ten'"),
-    (["--data.protocol", "held-out"], "data.protocol must be one of"),
+    (["--data.protocol", "held-out"], "field 'data.protocol': must be one of"),
     (["--data.protocol", "deployed"], "deployed protocol has no gold decompositions.*data.decompositions"),
     (["--data.decompositions", "predicted"], "predicted_file"),
     (["--model.init_args.strategy_options", '{"supervision": "psychic"}'], "unknown supervision 'psychic'"),

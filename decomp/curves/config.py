@@ -5,7 +5,8 @@ Each section is a dataclass (or, for `data` and `readers.<kind>`, the signature 
 LightningCLI checks the same classes, so both commands share one schema for reader and data arguments. Those
 signatures are read from the classes' source (`decomp.curves.signatures`), so a config is checked without
 importing torch. Unknown keys fail with the nearest valid name; every error
-names the file and the key's path (`readers.extractive.doc_strid`), before anything is written.
+names the file and the key's path (`readers.extractive.doc_strid`), before anything is written. `decomp fit` checks
+its reader, strategy and data arguments with the same `check_*` functions (`decomp.curves.fit_spec`).
 """
 
 from __future__ import annotations
@@ -206,12 +207,14 @@ def did_you_mean(name: object, choices) -> str:
     return f"did you mean '{near[0]}'? " if near else ""
 
 
-class _Checker:
-    def __init__(self, source: str) -> None:
-        self.source = source
+class Checker:
+    """Checks the sections of one file, each error naming it (`what` and `source`) and the key's path."""
+
+    def __init__(self, source: str, what: str = "curve config") -> None:
+        self.source, self.what = source, what
 
     def fail(self, where: str, message: str) -> ConfigError:
-        return ConfigError(f"curve config {self.source}: field '{where}': {message}")
+        return ConfigError(f"{self.what} {self.source}: field '{where}': {message}")
 
     def mapping(self, raw: object, where: str) -> dict:
         if raw is None:
@@ -258,7 +261,7 @@ class _Checker:
         return value
 
 
-def _space(check: _Checker, raw: dict) -> dict[str, Any]:
+def _space(check: Checker, raw: dict) -> dict[str, Any]:
     space = check.mapping(raw, "tuning.space")
     for name, spec in space.items():
         where = f"tuning.space.{name}"
@@ -280,26 +283,40 @@ def _space(check: _Checker, raw: dict) -> dict[str, Any]:
     return space
 
 
-def _strategies(check: _Checker, raw: list) -> list[Strategy]:
+def _strategies(check: Checker, raw: list) -> list[Strategy]:
     if not raw:
         raise check.fail("strategies", "must be a non-empty list of names or {name, options}")
     out = []
     for i, item in enumerate(raw):
         item = {"name": item} if isinstance(item, str) else item
         spec = check.section(Strategy, item, f"strategies[{i}]")
-        name, options = spec["name"], dict(spec["options"] or {})
-        if name not in STRATEGIES:
-            raise check.fail(f"strategies[{i}]", f"unknown strategy {name!r}; {did_you_mean(name, STRATEGIES)}"
-                             f"known: {', '.join(sorted(STRATEGIES))}")
-        try:
-            get_strategy(name, **options)
-        except (ConfigError, TypeError) as exc:
-            raise check.fail(f"strategies[{i}].options", str(exc)) from None
-        out.append(Strategy(name, options))
+        out.append(check_strategy(check, spec["name"], spec["options"], f"strategies[{i}]", f"strategies[{i}].options"))
     return out
 
 
-def _sizes(check: _Checker, raw: list) -> list[int | str]:
+def check_strategy(check: Checker, name: object, options: dict | None, where: str, options_where: str) -> Strategy:
+    """A registered strategy whose options its class accepts (`decomp curve` and `decomp fit` alike)."""
+    if name not in STRATEGIES:
+        raise check.fail(where, f"unknown strategy {name!r}; {did_you_mean(name, STRATEGIES)}"
+                         f"known: {', '.join(sorted(STRATEGIES))}")
+    options = dict(options or {})
+    try:
+        get_strategy(name, **options)
+    except (ConfigError, TypeError) as exc:
+        raise check.fail(options_where, str(exc)) from None
+    return Strategy(name, options)
+
+
+def check_strategy_meets_data(check: Checker, strategy: Strategy, data: dict, where: str) -> None:
+    """The strategy and the data are configured apart: refuse a pair that cannot run."""
+    try:
+        check_decompositions(STRATEGIES[strategy.name], data.get("protocol", "gold"),
+                             data.get("decompositions", "gold"))
+    except ConfigError as exc:
+        raise check.fail(where, str(exc)) from None
+
+
+def _sizes(check: Checker, raw: list) -> list[int | str]:
     if not raw:
         raise check.fail("sizes", "must be a non-empty list of training sizes (integers, 0 for zero-shot, or 'all')")
     try:
@@ -308,23 +325,42 @@ def _sizes(check: _Checker, raw: list) -> list[int | str]:
         raise check.fail("sizes", str(exc)) from None
 
 
-def _reader_kinds() -> list[str]:
+def reader_kinds() -> list[str]:
     """The registry's reader kinds, from source when it states them all (no import of the readers)."""
     return signatures.reader_kinds() or sorted(READERS)
 
 
-def _readers(check: _Checker, raw: dict) -> dict[str, dict]:
-    known = _reader_kinds()
+def _readers(check: Checker, raw: dict) -> dict[str, dict]:
+    known = reader_kinds()
     if not raw:
         raise check.fail("readers", f"must map reader kinds ({', '.join(known)}) to their init args")
     out = {}
     for kind, args in raw.items():
         if kind not in known:
             raise check.fail(f"readers.{kind}", f"unknown reader; {did_you_mean(kind, known)}known: {', '.join(known)}")
-        typed = check.section(signatures.reader_arguments(kind) or reader_class(kind), args, f"readers.{kind}",
-                              skip=READER_OWNED, owned_hint=" (strategies, training_seeds, tuning.space)")
-        out[kind] = _as_written(args, typed)
+        out[kind] = check_reader_args(check, kind, args, f"readers.{kind}", skip=READER_OWNED,
+                                      owned_hint=" (strategies, training_seeds, tuning.space)")
     return out
+
+
+def check_reader_args(check: Checker, kind: str, raw: dict | None, where: str, skip: tuple[str, ...] = (),
+                      owned_hint: str = "") -> dict:
+    """A reader kind's init arguments as written, typed against the class's signature (read from its source, else
+    from the class); `skip`: arguments set elsewhere, refused here."""
+    typed = check.section(signatures.reader_arguments(kind) or reader_class(kind), raw, where, skip=skip,
+                          owned_hint=owned_hint)
+    return _as_written(raw, typed)
+
+
+def check_data_args(check: Checker, raw: dict | None, where: str = "data", skip: tuple[str, ...] = (),
+                    owned_hint: str = "") -> dict:
+    """`DecompDataModule`'s init arguments as written, typed against its signature, with a known protocol."""
+    data = _as_written(raw, check.section(signatures.data_arguments() or _data_class(), raw, where, skip=skip,
+                                          owned_hint=owned_hint))
+    protocol = data.get("protocol", "gold")
+    if protocol not in PROTOCOLS:
+        raise check.fail(f"{where}.protocol", f"must be one of {list(PROTOCOLS)}, got {protocol!r}")
+    return data
 
 
 def _as_written(raw: dict | None, typed: dict) -> dict:
@@ -333,7 +369,7 @@ def _as_written(raw: dict | None, typed: dict) -> dict:
     return {key: typed[key] for key in raw or {}}
 
 
-def _budget(check: _Checker, raw: dict, sizes: list) -> Budget:
+def _budget(check: Checker, raw: dict, sizes: list) -> Budget:
     budget = Budget(**check.section(Budget, raw, "budget"))
     for name in ("max_steps", "min_steps", "patience", "val_every"):
         value = getattr(budget, name)
@@ -359,19 +395,16 @@ def _budget(check: _Checker, raw: dict, sizes: list) -> Budget:
 
 def parse_config(raw: Any, source: str = "<dict>") -> CurveConfig:
     """Validate a parsed curve YAML."""
-    check = _Checker(source)
+    check = Checker(source)
     if not isinstance(raw, dict):
         raise ConfigError(f"curve config {source}: expected a mapping at the top level")
     top = check.section(_File, raw, "")
     for key in ("name", "dataset"):
         if not top[key]:
             raise check.fail(key, "must be a non-empty string")
-    data = _as_written(raw.get("data"), check.section(
-        signatures.data_arguments() or _data_class(), raw.get("data"), "data", skip=CELL_OWNED,
-        owned_hint=" (dataset, sizes, folds, subset_seeds, tuning.space/val_fraction)"))
+    data = check_data_args(check, raw.get("data"), skip=CELL_OWNED,
+                           owned_hint=" (dataset, sizes, folds, subset_seeds, tuning.space/val_fraction)")
     protocol = data.get("protocol", "gold")
-    if protocol not in PROTOCOLS:
-        raise check.fail("data.protocol", f"must be one of {list(PROTOCOLS)}, got {protocol!r}")
     tuning = Tuning(**check.section(Tuning, raw["tuning"], "tuning"))
     if not 0 < tuning.val_fraction < 1:
         raise check.fail("tuning.val_fraction", f"must be in (0, 1), got {tuning.val_fraction!r}")
@@ -402,10 +435,7 @@ def parse_config(raw: Any, source: str = "<dict>") -> CurveConfig:
                          "(budget.rule_epochs caps only the fits the rule decides, tuning.space.epochs every fit)")
     readers, strategies = _readers(check, top["readers"]), _strategies(check, top["strategies"])
     for i, strategy in enumerate(strategies):
-        try:
-            check_decompositions(STRATEGIES[strategy.name], protocol, data.get("decompositions", "gold"))
-        except ConfigError as exc:
-            raise check.fail(f"strategies[{i}]", str(exc)) from None
+        check_strategy_meets_data(check, strategy, data, f"strategies[{i}]")
     return CurveConfig(
         name=top["name"], dataset=top["dataset"], data=data, readers=readers, strategies=strategies, sizes=sizes,
         folds=check.int_list(top["folds"], "folds") if protocol == "gold" else [0],

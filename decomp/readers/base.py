@@ -68,8 +68,10 @@ class ReaderModule(L.LightningModule):
                  strategy_options: dict | None = None, seed: int = 0, frozen_layers: int = 0,
                  frozen_cache_dtype: str = "float16"):
         super().__init__()
-        # Left out when unset, so that rows, fit-cache keys and checkpoints stay as before the option.
-        self.save_hyperparameters(ignore=[] if frozen_layers else ["frozen_layers", "frozen_cache_dtype"])
+        self.save_hyperparameters()
+        # Options that are off are left out, so that rows, fit-cache keys and checkpoints stay as before each option.
+        # A second call's ignore list removes what the first saved (Lightning >= 2.6.1).
+        self.save_hyperparameters(ignore=self.options_off(self.hparams))
         if frozen_layers < 0:
             raise ConfigError(f"frozen_layers must be 0 or more, got {frozen_layers}")
         self.max_length = max_length
@@ -89,6 +91,11 @@ class ReaderModule(L.LightningModule):
             self.attach_strategy(get_strategy(strategy, **(strategy_options or {})))
 
     # --- what subclasses provide -------------------------------------------------------------------
+    @classmethod
+    def options_off(cls, hparams: Mapping) -> list[str]:
+        """The init arguments kept out of the hyperparameters (their option is off); extend it."""
+        return [] if hparams.get("frozen_layers") else ["frozen_layers", "frozen_cache_dtype"]
+
     @classmethod
     def grid_args(cls, max_length: int) -> dict:
         """Init args `configs/make_configs.py` writes for this reader (besides the strategy); extend it."""

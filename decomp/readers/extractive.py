@@ -83,9 +83,6 @@ class ExtractiveReader(ReaderModule):
         super().__init__(**kwargs)
         if question_spans and not answer_heads:
             raise ConfigError("question_spans is an answer type of the answer-type head: it needs answer_heads: true")
-        if not question_spans:  # left out of the hyperparameters, so rows and cache keys stay as they were
-            self.hparams.pop("question_spans")
-            self._hparams_initial.pop("question_spans")
         if not 0 <= doc_stride < self.max_length // 2:
             raise ConfigError(f"doc_stride must be in [0, max_length // 2): got {doc_stride} with "
                               f"max_length {self.max_length}")
@@ -110,6 +107,10 @@ class ExtractiveReader(ReaderModule):
         if question_spans:  # its own start/end scores (as NABERT+), so passage spans score as without it
             self.question_span_head = _ffn(hidden, 2)
         self.load_adapted_heads()
+
+    @classmethod
+    def options_off(cls, hparams: Mapping) -> list[str]:
+        return [*super().options_off(hparams), *([] if hparams.get("question_spans") else ["question_spans"])]
 
     def build_model(self, spec: str, attention_dropout: float | None) -> PreTrainedModel:
         return load_extractive(spec, self.tokenizer, attention_dropout)

@@ -1,8 +1,9 @@
 """An adaptation recipe (`configs/adapt/<name>.yaml`): which reader, which QA data, how long; and where its
 adapted model lives (`<cache>/adapted/<name>-<hash>`, keyed by the recipe, so a changed recipe is a new model).
 
-A reader names an adapted starting point as `model: adapted/<name>` (the recipe found in `configs/adapt/`) or by
-its folder; a recipe may itself start from another adapted model (stages).
+A reader names an adapted starting point as `model: adapted/<name>` (the recipe found as `recipe_dirs` says) or by
+its folder; a recipe may itself start from another adapted model (stages). The committed recipes are package data
+(`decomp/adapt/recipes`, a link to the checkout's `configs/adapt`), so an installed copy finds them too.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from __future__ import annotations
 import json
 import os
 from dataclasses import asdict, dataclass, field, fields, replace
+from importlib import resources
 from pathlib import Path
 
 import yaml
@@ -22,6 +24,7 @@ from decomp.errors import ConfigError
 from decomp.hashing import json_digest
 
 ADAPTED = "adapted/"
+RECIPES_ENV = "DECOMP_ADAPT_CONFIGS"  # a folder of recipes looked up first
 FORMAT = "adapt-v1"  # bump when what `decomp adapt` writes for the same recipe changes
 CARD = "card.json"
 PRINTS = "prints.json"  # question and paragraph prints of every adaptation record, for the curves' check
@@ -169,19 +172,28 @@ def load_recipe(path: str | Path) -> Recipe:
 
 
 def recipe_dirs() -> list[Path]:
-    """Where `adapted/<name>` recipes are looked up: $DECOMP_ADAPT_CONFIGS, ./configs/adapt, the checkout's."""
-    dirs = [Path(os.environ["DECOMP_ADAPT_CONFIGS"])] if os.environ.get("DECOMP_ADAPT_CONFIGS") else []
-    return [*dirs, Path("configs") / "adapt", Path(__file__).resolve().parents[2] / "configs" / "adapt"]
+    """Where `adapted/<name>` recipes are looked up, in order: $DECOMP_ADAPT_CONFIGS, ./configs/adapt, the
+    recipes installed with the package."""
+    dirs = [Path(os.environ[RECIPES_ENV])] if os.environ.get(RECIPES_ENV) else []
+    # A regular package installed on disk (setuptools, editable or not) gives a real path here.
+    return [*dirs, Path("configs") / "adapt", Path(str(resources.files("decomp.adapt") / "recipes"))]
+
+
+def find_recipe(spec: str) -> Path:
+    """The recipe file of `adapted/<name>`: the first in `recipe_dirs`; else an error naming where it looked."""
+    name = spec[len(ADAPTED):]
+    found = next((d / f"{name}.yaml" for d in recipe_dirs() if (d / f"{name}.yaml").is_file()), None)
+    if found is None:
+        raise ConfigError(f"model {spec!r}: no recipe {name}.yaml in {', '.join(map(str, recipe_dirs()))} "
+                          f"(set ${RECIPES_ENV} to a folder of recipes)")
+    return found
 
 
 def adapted_folder(spec: str) -> Path | None:
     """The folder of an adapted model named `adapted/<name>` or given as a folder holding a card; None when the
     spec names no adapted model. A named recipe that has not been run is an error saying how to run it."""
     if spec.startswith(ADAPTED):
-        name = spec[len(ADAPTED):]
-        recipe_path = next((d / f"{name}.yaml" for d in recipe_dirs() if (d / f"{name}.yaml").is_file()), None)
-        if recipe_path is None:
-            raise ConfigError(f"model {spec!r}: no recipe {name}.yaml in {', '.join(map(str, recipe_dirs()))}")
+        recipe_path = find_recipe(spec)
         folder = load_recipe(recipe_path).folder()
         if not (folder / CARD).is_file():
             raise ConfigError(f"model {spec!r}: not adapted yet on this machine ({folder} is missing); run "

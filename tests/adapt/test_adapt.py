@@ -10,9 +10,10 @@ from pathlib import Path
 import pytest
 import yaml
 
+import decomp.adapt
 from decomp.cli import main
 from decomp.errors import ConfigError
-from decomp.readers.starts import load_recipe
+from decomp.readers.starts import RECIPES_ENV, adapted_folder, find_recipe, load_recipe
 
 ROOT = Path(__file__).resolve().parents[2]
 TINY_RECIPE = ROOT / "configs" / "adapt" / "tiny.yaml"
@@ -51,6 +52,23 @@ def test_every_shipped_recipe_loads():
     assert len(recipes) >= 2
     for path in recipes:
         assert load_recipe(path).name == path.stem
+
+
+def test_a_named_recipe_is_found_from_any_folder_with_the_package(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)  # no ./configs/adapt here
+    monkeypatch.delenv(RECIPES_ENV, raising=False)
+    monkeypatch.setenv("DECOMP_CACHE_DIR", str(tmp_path / "cache"))
+    packaged = Path(decomp.adapt.__file__).parent / "recipes" / "tiny.yaml"
+    assert find_recipe("adapted/tiny") == packaged and packaged.read_text() == TINY_RECIPE.read_text()
+    with pytest.raises(ConfigError, match="not adapted yet"):
+        adapted_folder("adapted/tiny")
+    with pytest.raises(ConfigError) as missing:
+        find_recipe("adapted/nope")
+    assert f"no recipe nope.yaml in configs/adapt, {packaged.parent} (set ${RECIPES_ENV}" in str(missing.value)
+    (tmp_path / "mine").mkdir()
+    (tmp_path / "mine" / "tiny.yaml").write_text(TINY_RECIPE.read_text())
+    monkeypatch.setenv(RECIPES_ENV, str(tmp_path / "mine"))
+    assert find_recipe("adapted/tiny") == tmp_path / "mine" / "tiny.yaml"  # looked up first
 
 
 def test_a_recipe_reading_a_pool_passage_stops_naming_it_before_anything_is_written(tmp_path, capsys):

@@ -1,5 +1,7 @@
 """The same YAML gives the reader and the data module the same typed values through `decomp curve` as
-through `decomp fit`: PyYAML reads `5e-1` (no dot) as a string, and both paths type it as jsonargparse does."""
+through `decomp fit`: PyYAML reads `5e-1` (no dot) as a string, and both paths type it as jsonargparse does. The
+same mistake in a reader or data argument is refused in the same words by both (one checker, `decomp.curves.config`).
+"""
 
 from __future__ import annotations
 
@@ -10,6 +12,7 @@ import yaml
 
 from decomp.cli import main
 from decomp.curves.config import load_config, parse_config
+from decomp.curves.fit_spec import fit_spec
 from decomp.curves.runner import _reader
 from decomp.errors import ConfigError
 from tests.curves.conftest import tiny_config
@@ -58,6 +61,9 @@ def test_the_fit_path_types_the_same_lines(capsys, tmp_path):
     assert share == 0.5 and type(share) is float
     data = printed["data"]["init_args"]  # DecompDataModule, the default data class
     assert data["eval_limit"] == 6 and type(data["eval_limit"]) is int
+    spec = fit_spec(printed, str(path))  # the run spec `decomp fit` resolves the parsed config into
+    share, limit = spec.reader_args["negative_window_share"], spec.data["eval_limit"]
+    assert share == 0.5 and type(share) is float and limit == 6 and type(limit) is int
 
 
 @pytest.mark.parametrize(("section", "value", "where"), [
@@ -68,3 +74,46 @@ def test_the_fit_path_types_the_same_lines(capsys, tmp_path):
 def test_a_value_that_cannot_be_typed_names_its_path(section, value, where):
     with pytest.raises(ConfigError, match=rf"field '{where}'"):
         parse_config(tiny_config(**{section: value}), "x.yaml")
+
+
+FIT_CONFIG = REPO / "configs" / "synthetic" / "extractive-explicit.yaml"
+READER = tiny_config()["readers"]["extractive"]
+DATA = tiny_config()["data"]
+# id: (the curve config's sections, the fit config's reader and data arguments, the field each error names)
+MISTAKES = {
+    "reader-key": ({"readers": {"extractive": {**READER, "doc_strid": 1}}}, {"doc_strid": 1}, {},
+                   "readers.extractive.doc_strid", "model.init_args.doc_strid"),
+    "reader-value": ({"readers": {"extractive": {**READER, "negative_window_share": "half"}}},
+                     {"negative_window_share": "half"}, {}, "readers.extractive.negative_window_share",
+                     "model.init_args.negative_window_share"),
+    "data-key": ({"data": {**DATA, "eval_limt": 6}}, {}, {"eval_limt": 6}, "data.eval_limt", "data.eval_limt"),
+    "data-value": ({"data": {**DATA, "eval_limit": "six"}}, {}, {"eval_limit": "six"}, "data.eval_limit",
+                   "data.eval_limit"),
+    "protocol": ({"data": {**DATA, "protocol": "held-out"}}, {}, {"protocol": "held-out"}, "data.protocol",
+                 "data.protocol"),
+    "strategy": ({"strategies": ["bogus"]}, {"strategy": "bogus"}, {}, "strategies[0]", "model.init_args.strategy"),
+    "strategy-options": ({"strategies": [{"name": "explicit", "options": {"supervision": "psychic"}}]},
+                         {"strategy_options": {"supervision": "psychic"}}, {}, "strategies[0].options",
+                         "model.init_args.strategy_options"),
+    "strategy-meets-data": ({"data": {**DATA, "protocol": "deployed"}, "strategies": ["explicit"]}, {},
+                            {"protocol": "deployed"}, "strategies[0]", "model.init_args.strategy"),
+}
+
+
+@pytest.mark.parametrize("mistake", MISTAKES)
+def test_the_same_mistake_is_refused_in_the_same_words_by_curve_and_fit(mistake, tmp_path, capsys):
+    curve, reader_args, data_args, curve_field, fit_field = MISTAKES[mistake]
+    fit = yaml.safe_load(FIT_CONFIG.read_text())
+    fit["model"]["init_args"].update(reader_args)
+    fit["data"].update(data_args)
+    curve_path, fit_path, run = tmp_path / "curve.yaml", tmp_path / "fit.yaml", tmp_path / "run"
+    curve_path.write_text(yaml.safe_dump(tiny_config(**curve)))
+    fit_path.write_text(yaml.safe_dump(fit))
+    with pytest.raises(ConfigError) as curve_error:
+        load_config(curve_path)
+    prefix = f"curve config {curve_path}: field '{curve_field}': "
+    assert str(curve_error.value).startswith(prefix)
+    assert main(["fit", "--config", str(fit_path), "--trainer.logger.init_args.save_dir", str(run)]) == 2
+    detail = str(curve_error.value).removeprefix(prefix).split(" valid: ")[0]  # fit's valid keys: lr, seed, ...
+    assert f"decomp: error: fit config {fit_path}: field '{fit_field}': {detail}" in capsys.readouterr().err
+    assert not run.exists()

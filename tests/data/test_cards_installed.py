@@ -1,5 +1,5 @@
-"""A non-editable install, run from another folder, finds its dataset cards (they are package data) and runs a
-tiny curve: nothing it reads comes from the checkout."""
+"""A non-editable install, run from another folder, finds its dataset cards and adaptation recipes (they are package
+data) and runs a tiny curve: nothing it reads comes from the checkout."""
 
 from __future__ import annotations
 
@@ -22,8 +22,10 @@ import sys
 import decomp
 from decomp.cli import main
 from decomp.data.cards import cards_dir, load_cards
+from decomp.readers.starts import find_recipe
 assert decomp.__file__.startswith(sys.argv[1]), decomp.__file__  # the installed copy, not the checkout
 print(cards_dir(), sorted(load_cards()))
+print("recipe:", find_recipe("adapted/tiny"))
 sys.exit(main(["data", "stats", "--dataset", "synthetic"]))
 """
 
@@ -56,11 +58,12 @@ def _run_elsewhere(site: Path, tmp_path: Path, script: str) -> subprocess.Comple
 
 
 @pytest.mark.slow
-def test_an_installed_package_reads_its_cards_from_elsewhere(installed, tmp_path):
+def test_an_installed_package_reads_its_cards_and_recipes_from_elsewhere(installed, tmp_path):
     out = _run_elsewhere(installed, tmp_path, CHECK)
     assert out.returncode == 0, out.stderr
     assert f"{installed / 'decomp' / 'data' / 'cards'} ['break', 'drop', 'hotpotqa', 'synthetic']" in out.stdout
     assert f"card: {installed / 'decomp' / 'data' / 'cards' / 'synthetic.yaml'}" in out.stdout
+    assert f"recipe: {installed / 'decomp' / 'adapt' / 'recipes' / 'tiny.yaml'}" in out.stdout
 
 
 # One fit of the random tiny-bert reader on 6 synthetic questions, scored on about 6: a row, in seconds.
