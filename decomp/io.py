@@ -1,4 +1,4 @@
-"""The project's one JSON-lines reader and one atomic file writer.
+"""The project's one JSON-lines reader, one atomic file writer, and one reader of the files a command is given.
 
 JSONL policy: a blank line holds no record; a broken line is an error naming the file and line, except,
 where the caller allows it (`skip_cut_short`), a line *cut short* (a prefix of a JSON value, which a
@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
 
-from decomp.errors import DataError
+from decomp.errors import ConfigError, DataError
 
 
 def is_cut_short(line: str, error: json.JSONDecodeError) -> bool:
@@ -100,3 +100,12 @@ def write_atomic(path: str | Path, text: str | bytes, *, sync: bool = True) -> N
     """Write `text` to `path` so a reader sees the old file or the new one, never a part (`atomic_writer`)."""
     with atomic_writer(path, binary=isinstance(text, bytes), sync=sync) as f:
         f.write(text)
+
+
+def read_given(path: Path, what: str) -> str:
+    """The text of a file a command was given (`what` it is: "curve config", "fit spec"); one that cannot be read
+    is an error naming it, not a traceback."""
+    try:
+        return path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ConfigError(f"cannot read {what} {path}: {exc.strerror}") from None

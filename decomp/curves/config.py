@@ -24,6 +24,7 @@ import yaml
 from decomp.curves import signatures
 from decomp.data.protocols import PROTOCOLS, parse_size
 from decomp.errors import ConfigError
+from decomp.io import read_given
 from decomp.readers import REGISTRY as READERS
 from decomp.strategies import REGISTRY as STRATEGIES
 from decomp.strategies import check_decompositions, get_strategy
@@ -447,10 +448,9 @@ def parse_config(raw: Any, source: str = "<dict>") -> CurveConfig:
 
 def load_config(path: str | Path) -> CurveConfig:
     path = Path(path)
+    text = read_given(path, "curve config")
     try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise ConfigError(f"cannot read curve config {path}: {exc.strerror}") from None
+        raw = yaml.safe_load(text)
     except yaml.YAMLError as exc:
         raise ConfigError(f"curve config {path} is not valid YAML: {exc}") from None
     return parse_config(raw, str(path))

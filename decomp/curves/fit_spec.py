@@ -30,6 +30,7 @@ from decomp.curves.config import (
     reader_kinds,
 )
 from decomp.errors import ConfigError
+from decomp.io import read_given
 from decomp.provenance import git_commit, package_versions
 from decomp.readers import REGISTRY as READERS
 from decomp.strategies import REGISTRY as STRATEGIES
@@ -219,10 +220,9 @@ def read_fit_spec(path: str | Path) -> tuple[FitSpec, dict]:
     """A `fit_spec.json` (or the run folder holding it): its spec, checked, and the record around it."""
     path = Path(path)
     path = path / FIT_SPEC if path.is_dir() else path
+    text = read_given(path, "fit spec")
     try:
-        record = json.loads(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise ConfigError(f"cannot read fit spec {path}: {exc.strerror}") from None
+        record = json.loads(text)
     except json.JSONDecodeError as exc:
         raise ConfigError(f"fit spec {path} is not JSON ({exc.msg}, line {exc.lineno})") from None
     if not isinstance(record, dict):

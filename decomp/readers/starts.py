@@ -22,6 +22,7 @@ from decomp.data.datasets import DATASETS
 from decomp.data.overlap import paragraph_prints, protected_examples, question_print
 from decomp.errors import ConfigError
 from decomp.hashing import json_digest
+from decomp.io import read_given
 
 ADAPTED = "adapted/"
 RECIPES_ENV = "DECOMP_ADAPT_CONFIGS"  # a folder of recipes looked up first
@@ -132,10 +133,9 @@ def _numbers(section, where: str, path: str):
 def load_recipe(path: str | Path) -> Recipe:
     """Read and check a recipe; every error names the file and the key."""
     path = Path(path)
+    text = read_given(path, "adaptation recipe")
     try:
-        raw = yaml.safe_load(path.read_text())
-    except OSError as exc:
-        raise ConfigError(f"cannot read adaptation recipe {path}: {exc.strerror}") from None
+        raw = yaml.safe_load(text)
     except yaml.YAMLError as exc:
         raise ConfigError(f"{path}: not valid YAML ({exc})") from None
     _check_keys(Recipe, raw, "", str(path))
