@@ -23,6 +23,11 @@ BF16_SPEEDUP = 1.6  # measured on a 2-core EPYC with AVX512-BF16 (environment.md
 _THREADS = re.compile(r"(\d+) torch threads")
 
 
+def _curve_name(path: Path) -> str:
+    """A run folder's name, also when given one of its rows files (`.../<curve>/superseded.jsonl`)."""
+    return path.parent.name if path.suffix == ".jsonl" else path.name
+
+
 def cpu_seconds(row: dict) -> float:
     """A fit's CPU seconds, normalised: wall x torch threads (x 1.6 for bf16 on a CPU that computes in bf16)."""
     hardware = str(row.get("hardware") or "")
@@ -86,7 +91,7 @@ def main(argv: list[str] | None = None) -> dict:
               f"{result['mean_new_cpu_s']:.1f} CPU-s: {result['ratio_of_means']:.2f}x")
     else:
         print("no (dataset, strategy, size) cell has trained fits in both")
-    out = args.out or RESULTS / f"fit-cost-{args.old.name}-vs-{args.new.name}.json"
+    out = args.out or RESULTS / f"fit-cost-{_curve_name(args.old)}-vs-{_curve_name(args.new)}.json"
     write_json(out, result)
     return result
 
