@@ -57,3 +57,11 @@ def test_each_fold_of_the_five_fold_curve_runs_a_rule_chosen_on_another_fold(con
     for folder in folders:
         rows = [json.loads(line) for line in (folder / "results.jsonl").read_text().splitlines()]
         assert {r["fold"] for r in rows} == {rule_fold} and rule_fold not in config["folds"]
+
+
+def test_early_stopping_wins_the_large_sizes_only_by_the_margin_written_before_the_rows():
+    cap = [30.0, 30.0, 30.0, 30.0]
+    assert rule.choose_large(cap, [30.9] * 4) == "cap"  # a gain below 1 EM is not worth 4-10x CPU
+    assert rule.choose_large(cap, [31.0] * 4) == "stop"
+    with pytest.raises(SystemExit, match="all 4 fits"):
+        rule.choose_large(cap, [40.0] * 3)
