@@ -26,7 +26,10 @@ STOP_MARGIN = 1.0  # EM
 
 def none_scores(folder: Path) -> list[float]:
     """The EM of each `none` fit of a candidate run folder."""
-    rows = [json.loads(line) for line in (folder / "results.jsonl").read_text().splitlines() if line.strip()]
+    path = folder / "results.jsonl"
+    if not path.is_file():
+        raise SystemExit(f"{path}: no candidate rows (run its drop-rule-*.yaml, then copy its results.jsonl here)")
+    rows = [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
     return [r["em"] for r in rows if r["strategy"] == "none"]
 
 

@@ -65,3 +65,8 @@ def test_early_stopping_wins_the_large_sizes_only_by_the_margin_written_before_t
     assert rule.choose_large(cap, [31.0] * 4) == "stop"
     with pytest.raises(SystemExit, match="all 4 fits"):
         rule.choose_large(cap, [40.0] * 3)
+
+
+def test_a_candidate_folder_without_rows_is_named(tmp_path):
+    with pytest.raises(SystemExit, match=f"{tmp_path}/results.jsonl: no candidate rows"):
+        rule.none_scores(tmp_path)
