@@ -138,6 +138,12 @@ class Cell:
     def key(self) -> str:
         return f"{self.reader}/{self.strategy.label}/k={self.k}/fold={self.fold}/subset={self.subset_seed}"
 
+    @classmethod
+    def from_dict(cls, raw: dict) -> Cell:
+        """The cell a run spec's `cell` mapping holds (KeyError / TypeError when it is not one)."""
+        strategy = Strategy(raw["strategy"]["name"], dict(raw["strategy"]["options"] or {}))
+        return cls(raw["reader"], strategy, raw["k"], raw["fold"], raw["subset_seed"])
+
 
 @dataclass
 class _File:
@@ -509,8 +515,7 @@ class RunSpec:
         config = parse_config(spec.get("config"), f"{source} (spec.config)")
         raw = spec.get("cell")
         try:
-            strategy = Strategy(raw["strategy"]["name"], dict(raw["strategy"]["options"] or {}))
-            cell = Cell(raw["reader"], strategy, raw["k"], raw["fold"], raw["subset_seed"])
+            cell = Cell.from_dict(raw)
         except (KeyError, TypeError):
             raise fail("cell", f"expected {{reader, strategy: {{name, options}}, k, fold, subset_seed}}, "
                                f"got {raw!r}") from None

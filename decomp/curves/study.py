@@ -22,7 +22,7 @@ import optuna
 from optuna.storages import RetryHeartbeatStaleTrialCallback
 from optuna.trial import TrialState
 
-from decomp.curves.config import Cell, CurveConfig, Strategy, config_spec
+from decomp.curves.config import Cell, CurveConfig, config_spec
 from decomp.curves.store import read_rows
 from decomp.errors import ConfigError
 from decomp.hashing import json_digest, seeded_int
@@ -54,9 +54,7 @@ def row_study(row: dict) -> str | None:
     (or a config that listed fewer cells) resume; a row without a spec keeps the name it recorded."""
     spec = row.get("spec")
     try:
-        config, cell = spec["config"], spec["cell"]
-        strategy = Strategy(cell["strategy"]["name"], dict(cell["strategy"]["options"] or {}))
-        key = Cell(cell["reader"], strategy, cell["k"], cell["fold"], cell["subset_seed"]).key
+        config, key = spec["config"], Cell.from_dict(spec["cell"]).key
         return f"{config['name']}-{spec_hash(config)}/{config['dataset']}/{key}"
     except (KeyError, TypeError):
         return row.get("study")
