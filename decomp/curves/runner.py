@@ -304,9 +304,10 @@ def run_worker(config: CurveConfig, storage_url: str, run_dir: Path, on_row=None
     path, digest = results_path(run_dir), curve_hash(config)
     while True:
         pending = False
+        done = done_runs(path)  # once per pass: a row added meanwhile is caught by the check under the claim
         for cell in config.cells():
             ids = {seed: f"{study_name(config, cell)}/seed={seed}" for seed in config.training_seeds}
-            if set(ids.values()) <= done_runs(path):
+            if set(ids.values()) <= done:
                 continue
             study = tune(storage, config, cell) if config.n_trials and trains(cell) else None
             for seed, run_id in ids.items():
