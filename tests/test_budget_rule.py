@@ -41,22 +41,32 @@ def test_the_committed_curve_runs_the_rule_its_committed_candidates_choose():
     assert config["tuning"]["space"]["epochs"] == chosen
     for folder in folders:  # the candidates ran on another fold than the curve evaluates
         rows = [json.loads(line) for line in (folder / "results.jsonl").read_text().splitlines()]
-        assert {r["fold"] for r in rows} == {1} and config["folds"] == [0]
+        assert {r["fold"] for r in rows} == {1} and 1 not in config["folds"]
 
 
 @pytest.mark.parametrize(("config_name", "candidates", "rule_fold"), [
     ("drop-cpu-adapted-folds.yaml", "drop-rule-epochs*", 1),
     ("drop-cpu-adapted-folds-fold1.yaml", "drop-rule-f2-epochs*", 2),
+    ("drop-cpu-adapted-long-fold1.yaml", "drop-rule-f2-epochs*", 2),
 ])
 def test_each_fold_of_the_five_fold_curve_runs_a_rule_chosen_on_another_fold(config_name, candidates, rule_fold):
     folders = sorted((ROOT / "leaderboard" / "budget-rule").glob(candidates))
     assert len(folders) == 3
     config = yaml.safe_load((ROOT / "configs" / "curves" / config_name).read_text())
-    assert config["name"] == "drop-cpu-adapted-folds" and "epochs" not in config["tuning"]["space"]
-    assert config["budget"]["rule_epochs"] == rule.choose(rule.candidate_scores(folders))
+    rule_epochs = config["budget"].get("rule_epochs", config["tuning"]["space"].get("epochs"))
+    assert rule_epochs == rule.choose(rule.candidate_scores(folders))
     for folder in folders:
         rows = [json.loads(line) for line in (folder / "results.jsonl").read_text().splitlines()]
         assert {r["fold"] for r in rows} == {rule_fold} and rule_fold not in config["folds"]
+
+
+def test_the_fold1_config_differs_from_its_curve_only_in_folds_rule_and_run_dir():
+    def read(name):
+        return yaml.safe_load((ROOT / "configs" / "curves" / name).read_text())
+    main, fold1 = read("drop-cpu-adapted-long.yaml"), read("drop-cpu-adapted-long-fold1.yaml")
+    assert fold1["budget"].pop("rule_epochs") == 10 and fold1.pop("folds") == [1] and 1 not in main.pop("folds")
+    fold1.pop("run_dir"), main.pop("run_dir")
+    assert fold1 == main
 
 
 def test_early_stopping_wins_the_large_sizes_only_by_the_margin_written_before_the_rows():

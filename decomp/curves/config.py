@@ -87,9 +87,10 @@ class Budget:
     validation split do not keep a converged fit training. min_val_questions: a final fit whose carved
     validation split would hold fewer questions trains on the whole subset under the rule instead (the step
     cap: the space's `epochs`, lifted to min_steps, cut at max_steps), because a split of 3 to 13 questions
-    chooses nothing (the rows say which rule stopped each fit). rule_epochs: the rule's epochs, when they should
-    cap only the fits the rule decides: the space then has no `epochs`, and a fit that can stop early runs up
-    to max_steps (a one-epoch rule chosen for k=16 would otherwise cut the k=all fits after one epoch too).
+    chooses nothing (the rows say which rule stopped each fit). rule_epochs: the rule's epochs for the fits the rule
+    decides only, in place of the space's `epochs`: without `epochs` in the space a fit that can stop early runs
+    up to max_steps; with it, that cap holds for every other fit (a fold whose few-shot rule was chosen apart
+    keeps the large-size budget of the other folds).
     """
 
     max_steps: int
@@ -437,9 +438,6 @@ def parse_config(raw: Any, source: str = "<dict>") -> CurveConfig:
                          f"{tuning.startup_trials} is random search: lower startup_trials or say random")
     sizes = _sizes(check, top["sizes"])
     budget = _budget(check, raw["budget"], sizes)
-    if budget.rule_epochs is not None and "epochs" in space:
-        raise check.fail("budget.rule_epochs", "the space sets epochs too: give the rule's epochs in one place "
-                         "(budget.rule_epochs caps only the fits the rule decides, tuning.space.epochs every fit)")
     readers, strategies = _readers(check, top["readers"]), _strategies(check, top["strategies"])
     for i, strategy in enumerate(strategies):
         check_strategy_meets_data(check, strategy, data, f"strategies[{i}]")

@@ -99,8 +99,6 @@ def test_unknown_keys_and_bad_types_name_the_path_and_the_nearest_name(change, f
     ({"sizes": [1, 4], "budget": {"max_steps": 9, "patience": 2}}, "sizes"),
     ({"budget": {"max_steps": 9, "rule_epochs": 1}}, "budget.rule_epochs"),  # no min_val_questions: no rule
     ({"budget": {"max_steps": 9, "rule_epochs": 0, "min_val_questions": 5}}, "budget.rule_epochs"),
-    ({"tuning": {"space": {**SPACE, "epochs": 1}}, "budget": {"max_steps": 9, "rule_epochs": 1,
-                                                             "min_val_questions": 5}}, "budget.rule_epochs"),
 ])
 def test_bad_values_are_named(change, field):
     with pytest.raises(ConfigError, match=f"field '{field}'"):

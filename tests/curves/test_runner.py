@@ -309,3 +309,18 @@ def test_rule_epochs_cap_only_the_fits_the_rule_decides(write_config, tmp_path):
     assert ruled["cap"] == ruled["steps_trained"] < 12  # one epoch of 10 questions at batch 4
     assert stopped["cap"] == 12 and stopped["val_rounds"] >= 2  # one epoch does not cap it
     assert stopped["steps_trained"] > ruled["cap"]
+
+
+def test_rule_epochs_replace_the_space_epochs_for_the_rule_fits_only(write_config, tmp_path):
+    budget = {"min_steps": 0, "max_steps": 40, "patience": 2, "val_every": 2, "min_val_questions": 5,
+              "rule_epochs": 3}
+    config = write_config(sizes=[10, 40], training_seeds=[0], budget=budget,
+                          tuning={"n_trials": 0, "space": {"lr": 5e-4, "batch_size": 4, "epochs": 1}})
+    run_dir = tmp_path / "run"
+    assert main(["curve", "--config", str(config), "--run-dir", str(run_dir)]) == 0
+    rows = {r["k"]: r["budget"] for r in assert_rows_once(run_dir, config)}
+    ruled, capped = rows[10], rows[40]  # carved splits of 2 and 8 questions
+    # the 10 questions' windows make 4 batches of 4, the 32 questions' 19: the rule fit runs 3 epochs, the
+    # other fit the space's 1 epoch (not the rule's 3, which would be 57, and not max_steps)
+    assert ruled["cap"] == ruled["steps_trained"] == 3 * 4
+    assert capped["cap"] == 19 and capped["stop_reason"] != "max_steps"
