@@ -10,6 +10,13 @@ STOP_MARGIN higher, the least gain worth its 4-10x CPU per fit (written before t
 
     python configs/choose_budget_rule.py --large leaderboard/budget-rule/drop-rule-large-cap \
         leaderboard/budget-rule/drop-rule-large-stop
+
+Fold 1's own large-size budget cannot come from fold 1, so it is chosen the same way on fold 0, from the two
+budgets' fold-0 rows (the same questions, subset seeds 0 and 1; `--fold` keeps that fold's `none` fits at k=256
+and all, which a curve file holds beside its other sizes and folds):
+
+    python configs/choose_budget_rule.py --large leaderboard/runs/drop-cpu-adapted-long \
+        leaderboard/runs/drop-cpu-adapted-folds/superseded.jsonl --fold 0
 """
 
 from __future__ import annotations
@@ -24,12 +31,19 @@ FITS = 4  # 2 sizes x 2 subset seeds
 STOP_MARGIN = 1.0  # EM
 
 
-def none_scores(folder: Path) -> list[float]:
-    """The EM of each `none` fit of a candidate run folder."""
-    path = folder / "results.jsonl"
+LARGE_SIZES = (256, "all")
+SEEDS = (0, 1)
+
+
+def none_scores(folder: Path, fold: int | None = None) -> list[float]:
+    """The EM of each `none` fit of a candidate run folder (or rows file); with `fold`, only that fold's fits at
+    the large sizes on subset seeds 0 and 1."""
+    path = folder if folder.suffix == ".jsonl" else folder / "results.jsonl"
     if not path.is_file():
         raise SystemExit(f"{path}: no candidate rows (run its drop-rule-*.yaml, then copy its results.jsonl here)")
     rows = [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+    if fold is not None:
+        rows = [r for r in rows if r["fold"] == fold and r["k"] in LARGE_SIZES and r["subset_seed"] in SEEDS]
     return [r["em"] for r in rows if r["strategy"] == "none"]
 
 
@@ -62,9 +76,12 @@ def choose(scores: dict[int, list[float]]) -> int:
 
 def main(argv: list[str]) -> None:
     if argv[:1] == ["--large"]:
+        fold = None
+        if argv[3:4] == ["--fold"] and len(argv) == 5:
+            fold, argv = int(argv[4]), argv[:3]
         if len(argv) != 3:
-            raise SystemExit("--large takes the cap candidate's folder, then the stop candidate's")
-        cap, stop = none_scores(Path(argv[1])), none_scores(Path(argv[2]))
+            raise SystemExit("--large takes the cap candidate's rows, then the stop candidate's [--fold N]")
+        cap, stop = none_scores(Path(argv[1]), fold), none_scores(Path(argv[2]), fold)
         for name, ems in (("cap", cap), ("stop", stop)):
             print(f"{name}: {len(ems)} fits, EM {', '.join(f'{x:.1f}' for x in ems)}, mean {mean(ems):.2f}")
         print(f"chosen: {choose_large(cap, stop)}")

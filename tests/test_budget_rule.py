@@ -46,7 +46,6 @@ def test_the_committed_curve_runs_the_rule_its_committed_candidates_choose():
 
 @pytest.mark.parametrize(("config_name", "candidates", "rule_fold"), [
     ("drop-cpu-adapted-folds.yaml", "drop-rule-epochs*", 1),
-    ("drop-cpu-adapted-folds-fold1.yaml", "drop-rule-f2-epochs*", 2),
     ("drop-cpu-adapted-long-fold1.yaml", "drop-rule-f2-epochs*", 2),
 ])
 def test_each_fold_of_the_five_fold_curve_runs_a_rule_chosen_on_another_fold(config_name, candidates, rule_fold):
@@ -67,6 +66,18 @@ def test_the_fold1_config_differs_from_its_curve_only_in_folds_rule_and_run_dir(
     assert fold1["budget"].pop("rule_epochs") == 10 and fold1.pop("folds") == [1] and 1 not in main.pop("folds")
     fold1.pop("run_dir"), main.pop("run_dir")
     assert fold1 == main
+
+
+def test_each_fold_runs_the_large_size_budget_chosen_on_another_fold():
+    runs = ROOT / "leaderboard" / "runs"
+    on_fold1 = rule.choose_large(rule.none_scores(ROOT / "leaderboard" / "budget-rule" / "drop-rule-large-cap"),
+                                 rule.none_scores(ROOT / "leaderboard" / "budget-rule" / "drop-rule-large-stop"))
+    on_fold0 = rule.choose_large(rule.none_scores(runs / "drop-cpu-adapted-long", fold=0),
+                                 rule.none_scores(runs / "drop-cpu-adapted-folds" / "superseded.jsonl", fold=0))
+    assert on_fold1 == on_fold0 == "cap"  # cap: the space's 1 epoch bounds the large sizes' fits
+    for name, chosen_on in (("drop-cpu-adapted-long.yaml", 1), ("drop-cpu-adapted-long-fold1.yaml", 0)):
+        config = yaml.safe_load((ROOT / "configs" / "curves" / name).read_text())
+        assert config["tuning"]["space"]["epochs"] == 1 and chosen_on not in config["folds"]
 
 
 def test_early_stopping_wins_the_large_sizes_only_by_the_margin_written_before_the_rows():
