@@ -222,6 +222,15 @@ class _Estimate:
         return {"mde_em": detectable(self.reps[:, 0]), "mde_f1": detectable(self.reps[:, 1])}
 
 
+def _over_folds(cell: list[dict], count) -> int:
+    """A point's evaluation questions (or passages) over the folds it pools: each fold's mean over its runs (its
+    seeds score the same fold), summed over folds, which hold disjoint questions."""
+    by_fold: dict = {}
+    for row in cell:
+        by_fold.setdefault(row.get("fold"), []).append(count(row))
+    return int(round(sum(float(np.mean(v)) for v in by_fold.values())))
+
+
 def _folds(units) -> list:
     """The fold of each unit (or row) of a list: the strata `over_units` resamples within."""
     return [u[0] if isinstance(u, tuple) else u["fold"] for u in units]
@@ -304,9 +313,9 @@ class _Panel:
             em, f1 = estimates[(s, k)].intervals()
             points.append(CurvePoint(
                 strategy=s, k=k, n_train=r4(np.mean(n_train)) if n_train else float(k if k != "all" else 0),
-                n_seeds=len(cell), n_eval=int(round(float(np.mean([r["n_eval"] for r in cell])))), em=em, f1=f1,
+                n_seeds=len(cell), n_eval=_over_folds(cell, lambda r: r["n_eval"]), em=em, f1=f1,
                 run_ids=tuple(sorted(r["run_id"] for r in cell)),
-                n_passages=int(round(float(np.mean([self._n_passages(r) for r in cell])))),
+                n_passages=_over_folds(cell, self._n_passages),
                 n_demonstrations=r4(np.mean(demos)) if demos else None, units=tuple(sorted(map(_unit, cell)))))
         return tuple(points)
 

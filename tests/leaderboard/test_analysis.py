@@ -325,6 +325,9 @@ def test_folds_pool_as_strata_weighted_by_questions_and_keep_their_own_tables():
     none, hybrid = one(group.points, strategy="none"), one(group.points, strategy="explicit-hybrid")
     # questions weigh alike across folds: (20 x 50 + 60 x 20) / 80, not the mean of the folds' 50 and 20
     assert (none.em.mean, hybrid.em.mean, none.n_seeds) == (27.5, 32.5, 4)
+    # the point rests on both folds' questions and passages (4 questions a passage), not on one fold's
+    assert (none.n_eval, none.n_passages) == (80, 20)
+    assert (one(group.fold_tables[0].points, strategy="none").n_eval, group.fold_tables[0].fold) == (20, 0)
     diff = one(group.differences, strategy="explicit-hybrid", baseline="none")
     assert diff.em.mean == 5.0 and 0 <= diff.em.lo < 5.0 < diff.em.hi and diff.mde_em > 0  # never below: paired
     tables = {t.fold: t for t in group.fold_tables}
