@@ -32,13 +32,17 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def _traces(args: argparse.Namespace) -> int:
-    from decomp.curves.traces import format_selection, select, selection_json
+    from decomp.curves.traces import format_selection, select, selection_json, without_constants
 
     seeds = tuple(int(s) for s in args.subset_seed) if args.subset_seed else None
     baselines = tuple(args.baseline) if args.baseline else ("prior", "none")
     selection = select(args.rows, args.strategy, args.k, args.which, baselines, seeds, args.operator, args.where)
+    check = without_constants(selection, args.without_constants) if args.without_constants is not None else None
     try:
-        print(selection_json(selection) if args.json else format_selection(selection, args.limit))
+        if check is not None:
+            print("\n".join(check))
+        else:
+            print(selection_json(selection) if args.json else format_selection(selection, args.limit))
         sys.stdout.flush()
     except BrokenPipeError:  # `decomp traces ... | head`: the reader has what it wanted
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
@@ -62,4 +66,7 @@ def add_trace_arguments(parser: argparse.ArgumentParser) -> None:
                              "or neither (HotpotQA; reads the dataset)")
     parser.add_argument("--limit", type=int, default=20, help="questions printed in full (the summary counts all)")
     parser.add_argument("--json", action="store_true", help="every selected question as JSON")
+    parser.add_argument("--without-constants", type=float, default=None, metavar="SHARE",
+                        help="with --which all: the strategy against the first baseline on every question, then on "
+                             "those where neither gives an answer it gives to at least SHARE of a run's questions")
     parser.set_defaults(run=_traces)

@@ -12,6 +12,9 @@ without an exact match earn (a reader that finds the right entity but cuts its s
 each answer is looked up in the question's paragraphs as the run saw them: found in supporting paragraphs
 only, in distractors only, in both, or in neither (a generated or executed answer, or spans joined): a reader
 that answers from distractors as often as they make up the context has not found the supporting ones.
+`without_constants` (`--which all --without-constants SHARE`) tests whether a constant answer carries a
+difference: the strategy against the first baseline on every question, then only where neither gives an
+answer its run gives to at least SHARE of the questions (DROP readers answer "2" or "1" to most count questions).
 """
 
 from __future__ import annotations
@@ -252,6 +255,54 @@ def format_selection(selection: Selection, limit: int = 20) -> str:
     if len(selection.views) > limit:
         lines += ["", f"... {len(selection.views) - limit} more (--limit)"]
     return "\n".join(lines)
+
+
+def constant_answers(selection: Selection, share: float) -> dict[tuple[str, str], set[str]]:
+    """{(strategy run id, answering strategy): the answers that strategy gives to at least `share` of the run's
+    questions}: a run's constants, and each baseline's on the same questions (its paired run)."""
+    by_run: dict[str, list[TraceView]] = {}
+    for view in selection.views:
+        by_run.setdefault(view.run_id, []).append(view)
+    found = {}
+    for run_id, views in by_run.items():
+        answers: dict[str, list[str]] = {selection.strategy: [v.answer.prediction for v in views]}
+        for v in views:
+            for b in v.baselines:
+                answers.setdefault(b.strategy, []).append(b.prediction)
+        for name, given in answers.items():
+            found[run_id, name] = {a for a, c in Counter(given).items() if c >= share * len(views)}
+    return found
+
+
+def without_constants(selection: Selection, share: float) -> list[str]:
+    """The strategy against its first baseline on every question, then on the questions where neither gives
+    one of its run's constant answers (an answer given to at least `share` of the questions): an effect that
+    vanishes there is carried by a constant answer, not by reading."""
+    if selection.which != "all" or not selection.baselines:
+        raise ConfigError("--without-constants compares all questions with the first baseline: give --which all "
+                          "and a --baseline")
+    if not 0 < share < 1:
+        raise ConfigError(f"--without-constants must be a share between 0 and 1, got {share!r}")
+    first = selection.baselines[0]
+    constants = constant_answers(selection, share)
+    named: dict[str, Counter] = {}
+    for (_, name), answers in constants.items():
+        named.setdefault(name, Counter()).update(answers)
+    lines = [f"constant answers (given to at least {share:.0%} of a run's questions), runs giving each: "
+             + "; ".join(f"{name} " + (", ".join(f"{a!r} x{c}" for a, c in named[name].most_common()) or "none")
+                         for name in (selection.strategy, first))]
+    paired = [(v, b) for v in selection.views for b in v.baselines if b.strategy == first]
+    kept = [(v, b) for v, b in paired if v.answer.prediction not in constants[v.run_id, selection.strategy]
+            and b.prediction not in constants[v.run_id, first]]
+    for label, pairs in (("every question", paired), ("neither gives a constant", kept)):
+        if not pairs:
+            lines.append(f"{label}: no question")
+            continue
+        mine = 100 * sum(v.answer.em for v, _ in pairs) / len(pairs)
+        theirs = 100 * sum(b.em for _, b in pairs) / len(pairs)
+        lines.append(f"{label}: {len(pairs)} questions, {selection.strategy} EM {mine:.1f}, {first} EM "
+                     f"{theirs:.1f}, difference {mine - theirs:+.1f}")
+    return lines
 
 
 def selection_json(selection: Selection) -> str:

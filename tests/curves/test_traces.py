@@ -11,7 +11,7 @@ import pytest
 
 from decomp.cli import main
 from decomp.curves.predictions import predictions_path, write_predictions
-from decomp.curves.traces import answer_kind, format_selection, select
+from decomp.curves.traces import Answer, Selection, TraceView, answer_kind, format_selection, select, without_constants
 from decomp.errors import ConfigError
 
 ROWS = Path(__file__).resolve().parents[2] / "leaderboard" / "runs" / "drop-cpu" / "results.jsonl"
@@ -192,3 +192,37 @@ def test_a_gold_context_with_distractors_is_recorded_and_where_reads_it(data_dir
     selection = select(run_dir, "prior", "8", "all", where=True)
     # Two supporting paragraphs and one distractor per question, as the run saw them.
     assert selection.supporting_share == pytest.approx(2 / 3) and len(selection.views) == row["n_eval"]
+
+
+def _view(run_id: str, i: int, mine: tuple[str, float], theirs: tuple[str, float]) -> TraceView:
+    return TraceView(run_id, f"q{i}", [], Answer("explicit-hybrid", mine[0], mine[1], mine[1]),
+                     [Answer("none", theirs[0], theirs[1], theirs[1])])
+
+
+def test_without_constants_drops_the_questions_a_constant_answer_decides() -> None:
+    # 20 questions: `none` answers "2" on 8 (right on 4), reads the other 12 (right on 6); the strategy reads
+    # all 20 (right on 6 of the 12, 2 of the 8): behind by 2 questions, all of it on the constant's questions
+    views = [_view("r0", i, (f"a{i}", float(i < 2)), ("2", float(i < 4))) for i in range(8)]
+    views += [_view("r0", i, (f"a{i}", float(i % 2 == 0)), (f"b{i}", float(i % 2 == 0))) for i in range(8, 20)]
+    selection = Selection("explicit-hybrid", "16", "all", ["none"], ["r0"], 20, views, [])
+    lines = without_constants(selection, 0.25)
+    assert "none '2' x1" in lines[0] and "explicit-hybrid none" in lines[0]  # "2" on 8 of 20 = 40% >= 25%
+    assert lines[1] == "every question: 20 questions, explicit-hybrid EM 40.0, none EM 50.0, difference -10.0"
+    assert lines[2] == "neither gives a constant: 12 questions, explicit-hybrid EM 50.0, none EM 50.0, difference +0.0"
+    assert without_constants(selection, 0.5)[2].startswith("neither gives a constant: 20 questions")  # 40% < 50%
+    with pytest.raises(ConfigError, match="--which all"):
+        without_constants(Selection("explicit-hybrid", "16", "correct", ["none"], ["r0"], 20, views, []), 0.25)
+    with pytest.raises(ConfigError, match="between 0 and 1"):
+        without_constants(selection, 5)
+
+
+def test_without_constants_on_the_command_line(run_dir: Path, capsys) -> None:
+    assert main(["traces", "--rows", str(run_dir), "--strategy", "explicit-hybrid", "--k", "16", "--which", "all",
+                 "--baseline", "none", "--subset-seed", "0", "--without-constants", "0.05"]) == 0
+    out = capsys.readouterr().out.splitlines()
+    rows = _rows()
+    mine, none = rows["explicit-hybrid", "16"]["examples"], rows["none", "16"]["examples"]
+    em = [100 * sum(ex[i]["em"] for i in mine) / len(mine) for ex in (mine, none)]
+    assert out[1] == (f"every question: {len(mine)} questions, explicit-hybrid EM {em[0]:.1f}, none EM {em[1]:.1f}, "
+                      f"difference {em[0] - em[1]:+.1f}")
+    assert out[2].startswith("neither gives a constant: ")
