@@ -78,6 +78,8 @@ def main(argv: list[str]) -> None:
     if argv[:1] == ["--large"]:
         fold = None
         if argv[3:4] == ["--fold"] and len(argv) == 5:
+            if not argv[4].isdigit():
+                raise SystemExit(f"--fold takes a fold number, got {argv[4]!r}")
             fold, argv = int(argv[4]), argv[:3]
         if len(argv) != 3:
             raise SystemExit("--large takes the cap candidate's rows, then the stop candidate's [--fold N]")

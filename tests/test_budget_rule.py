@@ -91,3 +91,8 @@ def test_early_stopping_wins_the_large_sizes_only_by_the_margin_written_before_t
 def test_a_candidate_folder_without_rows_is_named(tmp_path):
     with pytest.raises(SystemExit, match=f"{tmp_path}/results.jsonl: no candidate rows"):
         rule.none_scores(tmp_path)
+
+
+def test_a_fold_that_is_not_a_number_is_named(tmp_path):
+    with pytest.raises(SystemExit, match="--fold takes a fold number, got 'one'"):
+        rule.main(["--large", str(tmp_path), str(tmp_path), "--fold", "one"])
