@@ -285,7 +285,7 @@ def without_constants(selection: Selection, share: float) -> list[str]:
         raise ConfigError(f"--without-constants must be a share between 0 and 1, got {share!r}")
     first = selection.baselines[0]
     constants = constant_answers(selection, share)
-    named: dict[str, Counter] = {}
+    named: dict[str, Counter] = {selection.strategy: Counter(), first: Counter()}
     for (_, name), answers in constants.items():
         named.setdefault(name, Counter()).update(answers)
     lines = [f"constant answers (given to at least {share:.0%} of a run's questions), runs giving each: "
