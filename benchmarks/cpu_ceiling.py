@@ -142,7 +142,7 @@ def _run(args: argparse.Namespace, argv: Sequence[str] | None) -> dict:
                 for name, dtype in dtypes.items()}
         step_gflops = flops / step_s / 1e9
         best = max(gemm["fp32"].values())
-        rounds.append({"step_s": round(step_s, 4), "step_gflops": round(step_gflops, 2), "gemm_gflops": gemm,
+        rounds.append({"step_s": round(step_s, 4), "step_gflops": float(f"{step_gflops:.4g}"), "gemm_gflops": gemm,
                        "best_fp32_gemm_gflops": best, "ceiling": round(best / step_gflops, 3)})
     result = {
         "benchmark": "cpu_ceiling", **environment("cpu_ceiling", sys.argv[1:] if argv is None else argv),

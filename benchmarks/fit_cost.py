@@ -52,23 +52,28 @@ def per_cell(folder: Path) -> dict[tuple[str, str, str], dict[tuple, tuple[float
     return found
 
 
-def compare(old: Path, new: Path) -> dict:
+def compare(old: Path, new: Path, *, paired_cpu: bool = False) -> dict:
+    """Per cell, the mean CPU seconds of every fit of each curve (`paired_cpu`: of the fits both ran only, the
+    same fold, subset seed and seed, for curves that ran different folds) and the mean EM of the paired fits."""
     before, after = per_cell(old), per_cell(new)
     cells = []
     for key in sorted(set(before) & set(after)):
-        o = statistics.mean(cpu for cpu, _ in before[key].values())
-        n = statistics.mean(cpu for cpu, _ in after[key].values())
         paired = sorted(set(before[key]) & set(after[key]))  # accuracy on the same subsets and seeds only
+        if paired_cpu and not paired:
+            continue
+        fits_old, fits_new = (paired, paired) if paired_cpu else (before[key], after[key])
+        o = statistics.mean(before[key][f][0] for f in fits_old)
+        n = statistics.mean(after[key][f][0] for f in fits_new)
         em_old = statistics.mean(before[key][f][1] for f in paired) if paired else None
         em_new = statistics.mean(after[key][f][1] for f in paired) if paired else None
         cells.append({"dataset": key[0], "strategy": key[1], "k": key[2], "old_cpu_s": round(o, 1),
-                      "new_cpu_s": round(n, 1), "old_fits": len(before[key]), "new_fits": len(after[key]),
+                      "new_cpu_s": round(n, 1), "old_fits": len(fits_old), "new_fits": len(fits_new),
                       "ratio_old_over_new": round(o / n, 2), "paired_fits": len(paired),
                       "old_em": None if em_old is None else round(em_old, 1),
                       "new_em": None if em_new is None else round(em_new, 1)})
     mean_old = statistics.mean(c["old_cpu_s"] for c in cells) if cells else None
     mean_new = statistics.mean(c["new_cpu_s"] for c in cells) if cells else None
-    return {"old": str(old), "new": str(new), "cells": cells,
+    return {"old": str(old), "new": str(new), "paired_cpu": paired_cpu, "cells": cells,
             "mean_old_cpu_s": mean_old, "mean_new_cpu_s": mean_new,
             "ratio_of_means": round(mean_old / mean_new, 2) if cells else None}
 
@@ -77,10 +82,13 @@ def main(argv: list[str] | None = None) -> dict:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--old", type=Path, required=True, help="run folder (or results.jsonl) of the earlier curve")
     parser.add_argument("--new", type=Path, required=True, help="run folder (or results.jsonl) to compare")
+    parser.add_argument("--paired-cpu", action="store_true",
+                        help="CPU over the fits both curves ran only (same fold, subset seed, seed)")
     parser.add_argument("--out", type=Path, default=None, help="JSON output (default: benchmarks/results/)")
     args = parser.parse_args(argv)
-    result = {**compare(args.old, args.new), "environment": environment("fit_cost", sys.argv[1:] if argv is None
-                                                                           else argv)}
+    command = sys.argv[1:] if argv is None else argv
+    result = {**compare(args.old, args.new, paired_cpu=args.paired_cpu),
+              "environment": environment("fit_cost", command)}
     for c in result["cells"]:
         print(f"{c['dataset']:9} {c['strategy']:20} k={c['k']:4} old {c['old_cpu_s']:8.1f} CPU-s "
               f"({c['old_fits']} fits)  new {c['new_cpu_s']:8.1f} CPU-s ({c['new_fits']})  "

@@ -149,6 +149,11 @@ def test_fit_cost_normalises_threads_and_native_bf16_and_compares_cells(tmp_path
     assert result["ratio_of_means"] == 3.12 and json.loads((tmp_path / "cost.json").read_text())["cells"]
     # accuracy beside the cost, on the fits both ran: old seed 1 has no new partner
     assert cell["paired_fits"] == 1 and cell["old_em"] == cell["new_em"] == old[0]["em"]
+    # --paired-cpu: the old side's CPU over its paired fit only (seed 0's 900 s, not the mean with seed 1's)
+    paired = fit_cost.main(["--old", str(tmp_path / "old"), "--new", str(tmp_path / "new"), "--paired-cpu",
+                            "--out", str(tmp_path / "paired.json")])
+    (cell,) = paired["cells"]
+    assert (cell["old_cpu_s"], cell["old_fits"], cell["new_fits"]) == (900.0, 1, 1) and paired["paired_cpu"]
 
 
 def test_frozen_layers_times_each_setting_cold_and_warm(tmp_path):
