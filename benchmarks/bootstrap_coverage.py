@@ -48,6 +48,9 @@ class Setting:
     strategy_by_passage_sd: float = 0.6
     noise_sd: float = 0.5
     folds: int = 1  # strata, each with its own passages and seeds (the power study)
+    # a strategy effect of each question, the same on every seed (real readers split questions alike on every
+    # seed, e.g. one strategy's constant count answer): within-passage noise a two-stage resample counts twice
+    strategy_by_question_sd: float = 0.0
 
 
 def simulate(rng: np.random.Generator, setting: Setting) -> tuple[np.ndarray, np.ndarray]:
@@ -59,6 +62,8 @@ def simulate(rng: np.random.Generator, setting: Setting) -> tuple[np.ndarray, np
         + rng.normal(0, setting.question_sd, n)
     by_passage = rng.normal(0, setting.strategy_by_passage_sd, (2, 1, setting.passages))[..., passage]
     noise = rng.normal(0, setting.noise_sd, (2, setting.seeds, n))
+    if setting.strategy_by_question_sd:  # drawn only when asked, so the default studies stay as they were
+        noise = noise + rng.normal(0, setting.strategy_by_question_sd, (2, 1, n))
     return (base + by_passage + noise > 0).astype(float), passage
 
 
@@ -72,12 +77,13 @@ def with_effect(rng: np.random.Generator, scores: np.ndarray, effect: float) -> 
     return lifted
 
 
-def study_difference(rng: np.random.Generator, setting: Setting, effect: float, n_boot: int, seed: int):
+def study_difference(rng: np.random.Generator, setting: Setting, effect: float, n_boot: int, seed: int,
+                     resample_questions: bool = True):
     """One study of `setting.folds` folds with a true A - B of `effect`: its interval (points) and its MDE,
     pooling the folds as the leaderboard does."""
     folds = [simulate(rng, setting) for _ in range(setting.folds)]
     draws = Draws.make({f: setting.seeds for f in range(setting.folds)},
-                       {f: passage for f, (_, passage) in enumerate(folds)}, n_boot, seed)
+                       {f: passage for f, (_, passage) in enumerate(folds)}, n_boot, seed, resample_questions)
     runs = []
     for f, (scores, passage) in enumerate(folds):
         scores = with_effect(rng, scores, effect)
@@ -87,24 +93,28 @@ def study_difference(rng: np.random.Generator, setting: Setting, effect: float, 
     return interval(point[0], reps[:, 0]), detectable(reps[:, 0])
 
 
-def power(studies: int, n_boot: int, seed: int, setting: Setting = Setting(folds=2)) -> dict:
+def power(studies: int, n_boot: int, seed: int, setting: Setting = Setting(folds=2),
+          resample_questions: bool = True) -> dict:
     """Share of studies whose 95% interval excludes 0 with a true difference of 0 and with a true difference
     equal to the design's MDE (the mean MDE its studies state at 0)."""
     rng = np.random.default_rng(seed)
-    null = [study_difference(rng, setting, 0.0, n_boot, seed=i) for i in range(studies)]
+    null = [study_difference(rng, setting, 0.0, n_boot, i, resample_questions) for i in range(studies)]
     mde = float(np.mean([m for _, m in null]))
-    found = [study_difference(rng, setting, mde / 100, n_boot, seed=studies + i) for i in range(studies)]
+    found = [study_difference(rng, setting, mde / 100, n_boot, studies + i, resample_questions)
+             for i in range(studies)]
     return {"studies": studies, "n_boot": n_boot, "seed": seed, "setting": asdict(setting),
+            "resample_questions": resample_questions,
             "mde": round(mde, 3), "mde_stated_at_effect": round(float(np.mean([m for _, m in found])), 3),
             "detected_at_0": sum(not got.lo <= 0 <= got.hi for got, _ in null) / studies,
             "detected_at_mde": sum(not got.lo <= 0 <= got.hi for got, _ in found) / studies}
 
 
-def difference_interval(scores: np.ndarray, passage: np.ndarray, n_boot: int, seed: int):
+def difference_interval(scores: np.ndarray, passage: np.ndarray, n_boot: int, seed: int,
+                        resample_questions: bool = True):
     """The 95% interval (in points) of A - B, paired, through the leaderboard's bootstrap. `passage` gives
     each question its passage number; np.arange(n) makes every question its own passage (the old way)."""
     _, seeds, n = scores.shape
-    draws = Draws.make(seeds, {0: passage}, n_boot, seed)
+    draws = Draws.make(seeds, {0: passage}, n_boot, seed, resample_questions)
     mask = np.ones(n, dtype=bool)
     runs = [Scores(0, np.stack([scores[0, t] - scores[1, t]] * 2), mask) for t in range(seeds)]
     point, reps = over_units(draws, *unit_means(draws, runs))
@@ -113,8 +123,9 @@ def difference_interval(scores: np.ndarray, passage: np.ndarray, n_boot: int, se
 
 def coverage(studies: int, n_boot: int, seed: int, setting: Setting = Setting(),
              methods: tuple[str, ...] = ("passage", "example")) -> dict:
-    """Share of studies whose 95% interval of A - B covers the true 0, by the passage-level and (old) the
-    example-level bootstrap, on the same simulated studies and the same bootstrap seeds."""
+    """Share of studies whose 95% interval of A - B covers the true 0, on the same simulated studies and the
+    same bootstrap seeds, by: `passage` (passages, then the questions within them), `passage_only` (passages,
+    each with all its questions) and `example` (every question its own passage: the old way)."""
     rng = np.random.default_rng(seed)
     covered, width = dict.fromkeys(methods, 0), dict.fromkeys(methods, 0.0)
     questions = 0
@@ -122,8 +133,8 @@ def coverage(studies: int, n_boot: int, seed: int, setting: Setting = Setting(),
         scores, passage = simulate(rng, setting)
         questions += len(passage)
         for name in methods:
-            groups = passage if name == "passage" else np.arange(len(passage))
-            got = difference_interval(scores, groups, n_boot, seed=study)
+            groups = np.arange(len(passage)) if name == "example" else passage
+            got = difference_interval(scores, groups, n_boot, study, resample_questions=name != "passage_only")
             covered[name] += got.lo <= 0 <= got.hi
             width[name] += got.hi - got.lo
     result = {"studies": studies, "n_boot": n_boot, "seed": seed, "setting": asdict(setting),
@@ -140,23 +151,41 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("--n-boot", type=int, default=1000)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--out", default=str(RESULTS / "bootstrap-coverage.json"))
+    parser.add_argument("--strategy-by-passage-sd", type=float, default=Setting.strategy_by_passage_sd)
+    parser.add_argument("--strategy-by-question-sd", type=float, default=Setting.strategy_by_question_sd,
+                        help="a per-question strategy effect shared by the seeds (default 0: none)")
+    parser.add_argument("--passage-only", action="store_true",
+                        help="also the bootstrap that resamples passages only, and the power study with it")
     args = parser.parse_args(argv)
+    effects = {"strategy_by_passage_sd": args.strategy_by_passage_sd,
+               "strategy_by_question_sd": args.strategy_by_question_sd}
+    setting = Setting(**effects)
+    methods = ("passage", "passage_only", "example") if args.passage_only else ("passage", "example")
     start = time.perf_counter()
-    result = coverage(args.studies, args.n_boot, args.seed)
-    result["power"] = power(args.studies, args.n_boot, args.seed)
+    result = coverage(args.studies, args.n_boot, args.seed, setting, methods)
+    result["power"] = power(args.studies, args.n_boot, args.seed, Setting(folds=2, **effects))
+    if args.passage_only:
+        result["power_passage_only"] = power(args.studies, args.n_boot, args.seed, Setting(folds=2, **effects),
+                                             resample_questions=False)
     result["seconds"] = round(time.perf_counter() - start, 1)
-    result["command"] = (f"python -m benchmarks.bootstrap_coverage --studies {args.studies} --n-boot {args.n_boot} "
-                         f"--seed {args.seed}")
+    extra = [f"--{k.replace('_', '-')} {v}" for k, v in effects.items() if v != getattr(Setting, k)]
+    result["command"] = " ".join([f"python -m benchmarks.bootstrap_coverage --studies {args.studies} --n-boot "
+                                  f"{args.n_boot} --seed {args.seed}"] + extra
+                                 + (["--passage-only"] if args.passage_only else []))
     print(f"{args.studies} simulated studies, true difference 0, {result['mean_questions']:.0f} questions in "
-          f"{Setting().passages} passages, 3 seeds; 95% interval of the difference covers 0 in:")
-    print(f"  passage-level bootstrap (passages, then questions): {result['coverage_passage_bootstrap']:.1%} "
-          f"(mean width {result['mean_width_passage_bootstrap']} points)")
-    print(f"  old example-level bootstrap:                        {result['coverage_example_bootstrap']:.1%} "
-          f"(mean width {result['mean_width_example_bootstrap']} points)")
-    got = result["power"]
-    print(f"{got['setting']['folds']} folds as strata, each like the studies above; the stated minimum detectable "
-          f"effect averages {got['mde']:.1f} points; the interval excludes 0 in {got['detected_at_mde']:.1%} of "
-          f"studies with that true difference (80% expected) and in {got['detected_at_0']:.1%} at 0 (5% expected)")
+          f"{setting.passages} passages, 3 seeds; 95% interval of the difference covers 0 in:")
+    labels = {"passage": "passage-level bootstrap (passages, then questions)",
+              "passage_only": "passage-level bootstrap (passages only)", "example": "old example-level bootstrap"}
+    for name in methods:
+        print(f"  {labels[name]:51} {result[f'coverage_{name}_bootstrap']:.1%} "
+              f"(mean width {result[f'mean_width_{name}_bootstrap']} points)")
+    for key in ("power", "power_passage_only"):
+        if key in result:
+            got = result[key]
+            print(f"{key}: {got['setting']['folds']} folds as strata; the stated minimum detectable effect "
+                  f"averages {got['mde']:.1f} points; the interval excludes 0 in {got['detected_at_mde']:.1%} of "
+                  f"studies with that true difference (80% expected) and in {got['detected_at_0']:.1%} at 0 "
+                  f"(5% expected)")
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(result, indent=2, sort_keys=True) + "\n", encoding="utf-8")

@@ -56,7 +56,8 @@ def seed_agreement(rows: list[dict], strategy: str, baseline: str, seeds: list[i
     return round(statistics.mean(corr), 2)
 
 
-def widths(rows: list[dict], *, k: str, baseline: str, n_boot: int, seed: int) -> dict:
+def widths(rows: list[dict], *, k: str, baseline: str, n_boot: int, seed: int,
+           resample_questions: bool = True) -> dict:
     at_k = [r for r in rows if str(r["k"]) == k]
     if not at_k:
         raise SystemExit(f"--k {k}: no row at that size")
@@ -68,7 +69,7 @@ def widths(rows: list[dict], *, k: str, baseline: str, n_boot: int, seed: int) -
     for n in range(1, len(seeds) + 1):
         for chosen in itertools.combinations(seeds, n):
             board = analyse([r for r in at_k if r["subset_seed"] in chosen], command="seed_width", n_boot=n_boot,
-                            seed=seed)
+                            seed=seed, resample_questions=resample_questions)
             for group in board.groups:
                 for d in group.differences:
                     if d.baseline != baseline:
@@ -85,7 +86,8 @@ def widths(rows: list[dict], *, k: str, baseline: str, n_boot: int, seed: int) -
                      "mean_half_width": round(statistics.mean(half), 2), "min": min(half), "max": max(half)})
     agreement = {st: seed_agreement(at_k, st, baseline, seeds) for st in sorted(strategies - {baseline, "prior"})}
     return {"k": k, "baseline": baseline, "folds": sorted({r["fold"] for r in at_k}), "seeds": seeds,
-            "seeds_left_out": left_out, "n_boot": n_boot, "seed": seed, "subsets": subsets, "by_n_seeds": by_n,
+            "seeds_left_out": left_out, "n_boot": n_boot, "seed": seed,
+            "resample_questions": resample_questions, "subsets": subsets, "by_n_seeds": by_n,
             "passage_agreement_between_seeds": agreement}
 
 
@@ -96,12 +98,16 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("--baseline", default="none", help="the paired baseline strategy (none or prior)")
     parser.add_argument("--n-boot", type=int, default=1000)
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--passages-only", action="store_true",
+                        help="the bootstrap resampling passages only, each with all its questions (not the "
+                             "leaderboard's passages-then-questions)")
     parser.add_argument("--out", type=Path, default=None, help="JSON output (default: benchmarks/results/)")
     args = parser.parse_args(argv)
     if not args.rows.exists():
         raise SystemExit(f"--rows {args.rows}: no such file or folder")
     result = {"rows": str(args.rows), **widths(load_rows(args.rows), k=args.k, baseline=args.baseline,
-                                               n_boot=args.n_boot, seed=args.seed)}
+                                               n_boot=args.n_boot, seed=args.seed,
+                                               resample_questions=not args.passages_only)}
     if result["seeds_left_out"]:
         print(f"seeds {result['seeds_left_out']} left out: some fold or strategy lacks them at k={args.k}")
     for s in result["subsets"]:
@@ -113,7 +119,8 @@ def main(argv: list[str] | None = None) -> dict:
     for strategy, r in result["passage_agreement_between_seeds"].items():
         print(f"{strategy:20} per-passage difference, correlation between seeds: {r}")
     name = args.rows.parent.name if args.rows.suffix == ".jsonl" else args.rows.name
-    write_json(args.out or RESULTS / f"seed-width-{name}-k{args.k}-vs-{args.baseline}.json", result)
+    suffix = "-passages-only" if args.passages_only else ""
+    write_json(args.out or RESULTS / f"seed-width-{name}-k{args.k}-vs-{args.baseline}{suffix}.json", result)
     return result
 
 

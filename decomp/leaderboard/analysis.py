@@ -79,8 +79,10 @@ Unit = tuple[int, int, int]
 PanelKey = tuple[str, str, str, str, str]  # dataset, context ("" when none), reader, decompositions, budget
 
 
-def analyse(rows: list[dict], *, command: str, n_boot: int = 1000, seed: int = 0) -> Leaderboard:
-    """The leaderboard of checked result rows (decomp.leaderboard.rows.load_rows)."""
+def analyse(rows: list[dict], *, command: str, n_boot: int = 1000, seed: int = 0,
+            resample_questions: bool = True) -> Leaderboard:
+    """The leaderboard of checked result rows (decomp.leaderboard.rows.load_rows). `resample_questions=False`:
+    the bootstrap draws passages only, each with all its questions (`Draws.resample_questions`)."""
     if not rows:
         raise DataError("no result rows to analyse")
     if n_boot < 1:
@@ -90,13 +92,13 @@ def analyse(rows: list[dict], *, command: str, n_boot: int = 1000, seed: int = 0
         if a["run_id"] == b["run_id"]:
             raise DataError(f"run_id {a['run_id']!r} appears twice (overlapping --runs?)", field="run_id")
     grouped = _panels(rows)
-    panels = {key: _Panel(key, grouped[key], n_boot, seed) for key in sorted(grouped)}
+    panels = {key: _Panel(key, grouped[key], n_boot, seed, resample_questions) for key in sorted(grouped)}
     comparisons = []
     for dataset, context, reader, budget in sorted({(d, c, r, b) for d, c, r, _, b in panels}):
         gold = panels.get((dataset, context, reader, "gold", budget))
         found = tuple(c for (d, x, r, source, b), panel in panels.items()
                       if gold and (d, x, r, b) == (dataset, context, reader, budget) and source != "gold"
-                      for c in _compare_sources(gold, panel, n_boot, seed))
+                      for c in _compare_sources(gold, panel, n_boot, seed, resample_questions))
         if found:
             comparisons.append((dataset_label(dataset, context or None), reader, found))
     return Leaderboard(tuple(p.group for p in panels.values()), tuple(comparisons),
@@ -239,7 +241,8 @@ def _folds(units) -> list:
 class _Panel:
     """One group's rows, their bootstrap draws and the records built from them."""
 
-    def __init__(self, key: PanelKey, rows: list[dict], n_boot: int, seed: int) -> None:
+    def __init__(self, key: PanelKey, rows: list[dict], n_boot: int, seed: int,
+                 resample_questions: bool = True) -> None:
         self.key, self.rows = key, rows
         self.cells: dict[tuple[str, Size], dict[Unit, dict]] = defaultdict(dict)
         for row in rows:
@@ -257,7 +260,7 @@ class _Panel:
         self.scores = self.layout.scores
         units = {_unit(r) for r in rows}
         self.folds = tuple(sorted(set(_folds(units))))
-        self.draws = Draws.make(Counter(_folds(units)), self.layout.passages, n_boot, seed)
+        self.draws = Draws.make(Counter(_folds(units)), self.layout.passages, n_boot, seed, resample_questions)
         run_ids = [r["run_id"] for r in self.rows]
         self.unit_point, self.unit_reps = unit_means(self.draws, [self.scores[x] for x in run_ids])
         self.where = {x: i for i, x in enumerate(run_ids)}
@@ -502,13 +505,14 @@ def _at(sizes: list[Size], i: int) -> Size | None:
     return sizes[i] if i < len(sizes) else None
 
 
-def _compare_sources(gold: _Panel, predicted: _Panel, n_boot: int, seed: int) -> tuple[SourceComparison, ...]:
+def _compare_sources(gold: _Panel, predicted: _Panel, n_boot: int, seed: int,
+                     resample_questions: bool = True) -> tuple[SourceComparison, ...]:
     """Predicted minus gold decompositions, F1, for each strategy and size run with both."""
     rows = gold.rows + predicted.rows
     layout = _layout(rows)
     scores = layout.scores
     n_units = Counter(_folds({_unit(r) for r in rows}))
-    draws = Draws.make(n_units, layout.passages, n_boot, seed)
+    draws = Draws.make(n_units, layout.passages, n_boot, seed, resample_questions)
     found = []
     for s in strategy_order([*gold.strategies, *predicted.strategies]):
         for k in sorted(set(gold.sizes) | set(predicted.sizes), key=size_key):
@@ -522,7 +526,7 @@ def _compare_sources(gold: _Panel, predicted: _Panel, n_boot: int, seed: int) ->
                 diff = _side(draws, pairs)
             else:
                 g = _side(draws, [scores[cell_g[u]["run_id"]] for u in sorted(cell_g)])
-                p = _side(Draws.make(n_units, layout.passages, n_boot, seed + 1),
+                p = _side(Draws.make(n_units, layout.passages, n_boot, seed + 1, resample_questions),
                           [scores[cell_p[u]["run_id"]] for u in sorted(cell_p)])
                 diff = _Estimate(p.point - g.point, p.reps - g.reps)
             found.append(SourceComparison(s, k, gold.estimates[(s, k)].intervals()[1],

@@ -62,10 +62,13 @@ class Draws:
     question_u: dict[int, np.ndarray]
     _counts: dict = field(default_factory=dict)
     unit_blocks: dict[int, tuple[int, int]] = field(default_factory=dict)  # fold -> (first column, width)
+    # False: each drawn passage brings all its questions once (resampling clusters only, Davison & Hinkley 1997,
+    # 3.8); `question_u` is still drawn, so both settings see the same passages in every replicate
+    resample_questions: bool = True
 
     @classmethod
     def make(cls, units: int | Mapping[int, int], passages: dict[int, np.ndarray], n_boot: int, seed: int,
-             ) -> Draws:
+             resample_questions: bool = True) -> Draws:
         """`units`: fold -> its number of units, or a count (one block every fold shares); `passages`: fold ->
         passage number of each example position (`np.arange(n)`: one per question)."""
         widths = dict(sorted(units.items())) if isinstance(units, Mapping) else {}
@@ -80,7 +83,7 @@ class Draws:
             passage_u[fold] = rng.random((n_boot, len(sizes)))
             question_u[fold] = rng.random((n_boot, len(sizes), int(sizes.max(initial=0))))
         return cls(n_boot, unit_u, {f: np.asarray(p) for f, p in passages.items()}, passage_u, question_u,
-                   unit_blocks=blocks)
+                   unit_blocks=blocks, resample_questions=resample_questions)
 
     def unit_indices(self, folds: Sequence) -> np.ndarray:
         """(n_boot, n) indices resampling a sorted list of n units, whose folds are `folds`, within each fold."""
@@ -110,7 +113,10 @@ class Draws:
         n_passages, largest = len(sizes), int(sizes.max())
         picked = (self.passage_u[fold][:, :n_passages] * n_passages).astype(np.int64)  # (B, P')
         n_picked = sizes[picked]
-        within = (self.question_u[fold][:, :n_passages, :largest] * n_picked[:, :, None]).astype(np.int64)
+        if self.resample_questions:
+            within = (self.question_u[fold][:, :n_passages, :largest] * n_picked[:, :, None]).astype(np.int64)
+        else:
+            within = np.broadcast_to(np.arange(largest), (n_boot, n_passages, largest))
         drawn = np.arange(largest) < n_picked[:, :, None]  # (B, P', L'): the n_p draws of each slot
         example = members[np.minimum(starts[picked][:, :, None] + within, m - 1)]
         flat = (example + m * np.arange(n_boot)[:, None, None])[drawn]

@@ -45,7 +45,8 @@ def test_each_fit_cost_result_is_what_its_committed_rows_give(path, monkeypatch)
 def test_each_seed_width_result_is_what_its_committed_rows_give(path):
     committed = _load(path)
     fresh = seed_width.widths(load_rows(ROOT / committed["rows"]), k=committed["k"], baseline=committed["baseline"],
-                              n_boot=committed["n_boot"], seed=committed["seed"])
+                              n_boot=committed["n_boot"], seed=committed["seed"],
+                              resample_questions=committed["resample_questions"])
     assert committed == {"rows": committed["rows"], **fresh}, (
         f"{path.name} is stale: python -m benchmarks.seed_width --rows {committed['rows']} --k {committed['k']}")
 
