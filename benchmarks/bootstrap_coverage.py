@@ -157,6 +157,9 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("--passage-only", action="store_true",
                         help="also the bootstrap that resamples passages only, and the power study with it")
     args = parser.parse_args(argv)
+    for flag in ("strategy_by_passage_sd", "strategy_by_question_sd"):
+        if getattr(args, flag) < 0:
+            parser.error(f"--{flag.replace('_', '-')} must be at least 0, got {getattr(args, flag)}")
     effects = {"strategy_by_passage_sd": args.strategy_by_passage_sd,
                "strategy_by_question_sd": args.strategy_by_question_sd}
     setting = Setting(**effects)

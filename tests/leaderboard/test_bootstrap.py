@@ -238,3 +238,13 @@ def test_analyse_can_resample_passages_only():
     (d2,), (d1,) = ([d for d in b.groups[0].differences if d.baseline == "none"] for b in (two, one))
     assert d1.em.mean == d2.em.mean
     assert d1.em.hi - d1.em.lo < d2.em.hi - d2.em.lo and d1.mde_em < d2.mde_em
+
+
+@pytest.mark.parametrize("flag", ["--strategy-by-passage-sd", "--strategy-by-question-sd"])
+def test_the_coverage_benchmark_refuses_a_negative_spread_by_its_flag(flag, tmp_path, capsys):
+    from benchmarks.bootstrap_coverage import main
+
+    with pytest.raises(SystemExit):
+        main(["--studies", "2", flag, "-0.5", "--out", str(tmp_path / "cov.json")])
+    assert f"{flag} must be at least 0, got -0.5" in capsys.readouterr().err
+    assert not (tmp_path / "cov.json").exists()
