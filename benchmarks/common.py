@@ -133,6 +133,11 @@ def default_out(name: str) -> Path:
     return RESULTS / f"{name}-{device_slug()}.json"
 
 
+def curve_name(path: Path) -> str:
+    """A run folder's name, also when given one of its rows files (`.../<curve>/superseded.jsonl`)."""
+    return path.parent.name if path.suffix == ".jsonl" else path.name
+
+
 def write_json(path: str | Path, data: dict) -> Path:
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)

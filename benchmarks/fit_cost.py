@@ -16,16 +16,11 @@ import sys
 from collections import defaultdict
 from pathlib import Path
 
-from benchmarks.common import RESULTS, environment, write_json
+from benchmarks.common import RESULTS, curve_name, environment, write_json
 from decomp.curves.store import read_rows, results_path
 
 BF16_SPEEDUP = 1.6  # measured on a 2-core EPYC with AVX512-BF16 (environment.md): bf16 autocast's training gain
 _THREADS = re.compile(r"(\d+) torch threads")
-
-
-def _curve_name(path: Path) -> str:
-    """A run folder's name, also when given one of its rows files (`.../<curve>/superseded.jsonl`)."""
-    return path.parent.name if path.suffix == ".jsonl" else path.name
 
 
 def cpu_seconds(row: dict) -> float:
@@ -99,7 +94,7 @@ def main(argv: list[str] | None = None) -> dict:
               f"{result['mean_new_cpu_s']:.1f} CPU-s: {result['ratio_of_means']:.2f}x")
     else:
         print("no (dataset, strategy, size) cell has trained fits in both")
-    out = args.out or RESULTS / f"fit-cost-{_curve_name(args.old)}-vs-{_curve_name(args.new)}.json"
+    out = args.out or RESULTS / f"fit-cost-{curve_name(args.old)}-vs-{curve_name(args.new)}.json"
     write_json(out, result)
     return result
 

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import numpy as np
 
-from benchmarks.common import RESULTS, write_json
+from benchmarks.common import RESULTS, curve_name, write_json
 from decomp.leaderboard.analysis import analyse
 from decomp.leaderboard.rows import load_rows
 
@@ -118,9 +118,9 @@ def main(argv: list[str] | None = None) -> dict:
               f"(±{b['min']:.2f} to ±{b['max']:.2f} over {b['subsets']} subsets)")
     for strategy, r in result["passage_agreement_between_seeds"].items():
         print(f"{strategy:20} per-passage difference, correlation between seeds: {r}")
-    name = args.rows.parent.name if args.rows.suffix == ".jsonl" else args.rows.name
     suffix = "-passages-only" if args.passages_only else ""
-    write_json(args.out or RESULTS / f"seed-width-{name}-k{args.k}-vs-{args.baseline}{suffix}.json", result)
+    name = f"seed-width-{curve_name(args.rows)}-k{args.k}-vs-{args.baseline}{suffix}.json"
+    write_json(args.out or RESULTS / name, result)
     return result
 
 
