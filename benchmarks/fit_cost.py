@@ -81,6 +81,10 @@ def main(argv: list[str] | None = None) -> dict:
                         help="CPU over the fits both curves ran only (same fold, subset seed, seed)")
     parser.add_argument("--out", type=Path, default=None, help="JSON output (default: benchmarks/results/)")
     args = parser.parse_args(argv)
+    for flag, path in (("--old", args.old), ("--new", args.new)):
+        rows = path if path.suffix == ".jsonl" else results_path(path)
+        if not rows.is_file():
+            parser.error(f"{flag} {path}: no rows file ({rows} does not exist)")
     command = sys.argv[1:] if argv is None else argv
     result = {**compare(args.old, args.new, paired_cpu=args.paired_cpu),
               "environment": environment("fit_cost", command)}

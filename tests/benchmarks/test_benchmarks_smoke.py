@@ -178,3 +178,12 @@ def test_frozen_layers_times_each_setting_cold_and_warm(tmp_path):
         assert by_storage["float32"]["best_start_agrees"] == 1.0
     assert result["bytes_per_cached_window"]["float16"] == 32 * 32 * 2
     assert result["settings"]["threads"] == 1 and result["command"].startswith("python -m benchmarks.frozen_layers")
+
+
+def test_fit_cost_names_a_rows_folder_that_does_not_exist(tmp_path, capsys):
+    from benchmarks import fit_cost
+
+    with pytest.raises(SystemExit):
+        fit_cost.main(["--old", str(tmp_path / "nope"), "--new", str(tmp_path), "--out", str(tmp_path / "c.json")])
+    assert f"--old {tmp_path / 'nope'}: no rows file" in capsys.readouterr().err
+    assert not (tmp_path / "c.json").exists()
