@@ -1,6 +1,7 @@
 """How often the leaderboard's 95% interval of a paired difference covers the truth when questions share
-passages: the passage-level bootstrap (decomp.leaderboard.bootstrap) against the old example-level one; and
-whether the minimum detectable effect (MDE) it states is detected in 80% of studies.
+passages: its two passage-level bootstraps (decomp.leaderboard.bootstrap: `passages`, the report's default, and
+`passages-questions`) against the old example-level one; and whether the minimum detectable effect (MDE) each
+states is detected in 80% of studies.
 
 Each simulated study evaluates two strategies, A and B, trained with 3 seeds, on the questions of P passages
 (a few to a dozen questions each). A question is right when
@@ -10,16 +11,20 @@ Each simulated study evaluates two strategies, A and B, trained with 3 seeds, on
 with normal effects. A and B are exchangeable, so the true difference is 0 over the population of passages,
 but each study's passages favour one strategy or the other as a block (the strategy-by-passage term), as a
 reader that handles one kind of passage better does. The interval of A - B is computed by the leaderboard's
-own code: resampling passages then questions, or (old) every question as its own passage, which is the
-example-level bootstrap the leaderboard used before. Coverage is the share of studies whose interval holds 0.
+own code: resampling passages, each whole (`passages`); passages then the questions within them
+(`passages-questions`); or (old) every question as its own passage, which is the example-level bootstrap the
+leaderboard used before. Coverage is the share of studies whose interval holds 0.
 
 Power: studies of several folds (strata, each with its own passages and seeds) are bootstrapped as the
 leaderboard pools folds. The MDE a design states is the mean of the MDEs its studies state with a true
 difference of 0. Then A gets a known effect: each of its answers, independently, is made right with
 probability 2 x MDE, which (with mu = 0, half the answers wrong) raises A by exactly the MDE over the
-population. The share of those studies whose interval excludes 0 should be about 80%, and about 5% at 0.
+population. The share of those studies whose interval excludes 0 should be about 80%, and about 5% at 0. Both
+passage-level bootstraps run the power study.
 
     python -m benchmarks.bootstrap_coverage [--studies 400] [--n-boot 1000] [--seed 0] [--out PATH]
+        [--passages 30] [--questions 3 14] [--seeds 3] [--folds 2] [--strategy-by-passage-sd 0.6]
+        [--strategy-by-question-sd 0]
 """
 
 from __future__ import annotations
@@ -32,7 +37,16 @@ from pathlib import Path
 
 import numpy as np
 
-from decomp.leaderboard.bootstrap import Draws, Scores, detectable, interval, over_units, unit_means
+from decomp.leaderboard.bootstrap import (
+    Draws,
+    Scores,
+    detectable,
+    interval,
+    over_units,
+    resamples_questions,
+    unit_means,
+)
+from decomp.leaderboard.model import BOOTSTRAPS, DEFAULT_BOOTSTRAP
 
 RESULTS = Path(__file__).resolve().parent / "results"
 
@@ -78,12 +92,13 @@ def with_effect(rng: np.random.Generator, scores: np.ndarray, effect: float) -> 
 
 
 def study_difference(rng: np.random.Generator, setting: Setting, effect: float, n_boot: int, seed: int,
-                     resample_questions: bool = True):
+                     bootstrap: str = DEFAULT_BOOTSTRAP):
     """One study of `setting.folds` folds with a true A - B of `effect`: its interval (points) and its MDE,
     pooling the folds as the leaderboard does."""
     folds = [simulate(rng, setting) for _ in range(setting.folds)]
     draws = Draws.make({f: setting.seeds for f in range(setting.folds)},
-                       {f: passage for f, (_, passage) in enumerate(folds)}, n_boot, seed, resample_questions)
+                       {f: passage for f, (_, passage) in enumerate(folds)}, n_boot, seed,
+                       resamples_questions(bootstrap))
     runs = []
     for f, (scores, passage) in enumerate(folds):
         scores = with_effect(rng, scores, effect)
@@ -94,38 +109,38 @@ def study_difference(rng: np.random.Generator, setting: Setting, effect: float, 
 
 
 def power(studies: int, n_boot: int, seed: int, setting: Setting = Setting(folds=2),
-          resample_questions: bool = True) -> dict:
+          bootstrap: str = DEFAULT_BOOTSTRAP) -> dict:
     """Share of studies whose 95% interval excludes 0 with a true difference of 0 and with a true difference
     equal to the design's MDE (the mean MDE its studies state at 0)."""
     rng = np.random.default_rng(seed)
-    null = [study_difference(rng, setting, 0.0, n_boot, i, resample_questions) for i in range(studies)]
+    null = [study_difference(rng, setting, 0.0, n_boot, i, bootstrap) for i in range(studies)]
     mde = float(np.mean([m for _, m in null]))
-    found = [study_difference(rng, setting, mde / 100, n_boot, studies + i, resample_questions)
-             for i in range(studies)]
-    return {"studies": studies, "n_boot": n_boot, "seed": seed, "setting": asdict(setting),
-            "resample_questions": resample_questions,
+    found = [study_difference(rng, setting, mde / 100, n_boot, studies + i, bootstrap) for i in range(studies)]
+    return {"studies": studies, "n_boot": n_boot, "seed": seed, "setting": asdict(setting), "bootstrap": bootstrap,
             "mde": round(mde, 3), "mde_stated_at_effect": round(float(np.mean([m for _, m in found])), 3),
             "detected_at_0": sum(not got.lo <= 0 <= got.hi for got, _ in null) / studies,
             "detected_at_mde": sum(not got.lo <= 0 <= got.hi for got, _ in found) / studies}
 
 
 def difference_interval(scores: np.ndarray, passage: np.ndarray, n_boot: int, seed: int,
-                        resample_questions: bool = True):
-    """The 95% interval (in points) of A - B, paired, through the leaderboard's bootstrap. `passage` gives
+                        bootstrap: str = DEFAULT_BOOTSTRAP):
+    """The 95% interval (in points) of A - B, paired, through the leaderboard's `bootstrap`. `passage` gives
     each question its passage number; np.arange(n) makes every question its own passage (the old way)."""
     _, seeds, n = scores.shape
-    draws = Draws.make(seeds, {0: passage}, n_boot, seed, resample_questions)
+    draws = Draws.make(seeds, {0: passage}, n_boot, seed, resamples_questions(bootstrap))
     mask = np.ones(n, dtype=bool)
     runs = [Scores(0, np.stack([scores[0, t] - scores[1, t]] * 2), mask) for t in range(seeds)]
     point, reps = over_units(draws, *unit_means(draws, runs))
     return interval(point[0], reps[:, 0])
 
 
+METHODS = (*BOOTSTRAPS, "example")  # `example`: every question its own passage, the old way
+
+
 def coverage(studies: int, n_boot: int, seed: int, setting: Setting = Setting(),
-             methods: tuple[str, ...] = ("passage", "example")) -> dict:
+             methods: tuple[str, ...] = METHODS) -> dict:
     """Share of studies whose 95% interval of A - B covers the true 0, on the same simulated studies and the
-    same bootstrap seeds, by: `passage` (passages, then the questions within them), `passage_only` (passages,
-    each with all its questions) and `example` (every question its own passage: the old way)."""
+    same bootstrap seeds, by each of `methods` (METHODS)."""
     rng = np.random.default_rng(seed)
     covered, width = dict.fromkeys(methods, 0), dict.fromkeys(methods, 0.0)
     questions = 0
@@ -133,16 +148,22 @@ def coverage(studies: int, n_boot: int, seed: int, setting: Setting = Setting(),
         scores, passage = simulate(rng, setting)
         questions += len(passage)
         for name in methods:
-            groups = np.arange(len(passage)) if name == "example" else passage
-            got = difference_interval(scores, groups, n_boot, study, resample_questions=name != "passage_only")
+            if name == "example":  # every question its own passage, n drawn of n as the old bootstrap did
+                got = difference_interval(scores, np.arange(len(passage)), n_boot, study, "passages-questions")
+            else:
+                got = difference_interval(scores, passage, n_boot, study, name)
             covered[name] += got.lo <= 0 <= got.hi
             width[name] += got.hi - got.lo
     result = {"studies": studies, "n_boot": n_boot, "seed": seed, "setting": asdict(setting),
               "mean_questions": questions / studies}
     for name in methods:
-        result[f"coverage_{name}_bootstrap"] = covered[name] / studies
-        result[f"mean_width_{name}_bootstrap"] = round(width[name] / studies, 3)
+        key = name.replace("-", "_")
+        result[f"coverage_{key}_bootstrap"] = covered[name] / studies
+        result[f"mean_width_{key}_bootstrap"] = round(width[name] / studies, 3)
     return result
+
+
+DESIGN = ("passages", "questions", "seeds", "folds", "strategy_by_passage_sd", "strategy_by_question_sd")
 
 
 def main(argv: list[str] | None = None) -> dict:
@@ -151,44 +172,54 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("--n-boot", type=int, default=1000)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--out", default=str(RESULTS / "bootstrap-coverage.json"))
+    parser.add_argument("--passages", type=int, default=Setting.passages, help="passages per study (per fold)")
+    parser.add_argument("--questions", type=int, nargs=2, default=list(Setting.questions), metavar=("LO", "HI"),
+                        help="questions per passage, uniform in [LO, HI]")
+    parser.add_argument("--seeds", type=int, default=Setting.seeds, help="seeds per strategy (per fold)")
+    parser.add_argument("--folds", type=int, default=2, help="folds (strata) of the power study")
     parser.add_argument("--strategy-by-passage-sd", type=float, default=Setting.strategy_by_passage_sd)
     parser.add_argument("--strategy-by-question-sd", type=float, default=Setting.strategy_by_question_sd,
                         help="a per-question strategy effect shared by the seeds (default 0: none)")
-    parser.add_argument("--passage-only", action="store_true",
-                        help="also the bootstrap that resamples passages only, and the power study with it")
     args = parser.parse_args(argv)
     for flag in ("strategy_by_passage_sd", "strategy_by_question_sd"):
         if getattr(args, flag) < 0:
             parser.error(f"--{flag.replace('_', '-')} must be at least 0, got {getattr(args, flag)}")
-    effects = {"strategy_by_passage_sd": args.strategy_by_passage_sd,
-               "strategy_by_question_sd": args.strategy_by_question_sd}
-    setting = Setting(**effects)
-    methods = ("passage", "passage_only", "example") if args.passage_only else ("passage", "example")
+    for flag in ("passages", "seeds", "folds"):
+        if getattr(args, flag) < 1:
+            parser.error(f"--{flag} must be at least 1, got {getattr(args, flag)}")
+    if not 1 <= args.questions[0] <= args.questions[1]:
+        parser.error(f"--questions must be 1 <= LO <= HI, got {args.questions[0]} {args.questions[1]}")
+    design = {"passages": args.passages, "questions": tuple(args.questions), "seeds": args.seeds,
+              "strategy_by_passage_sd": args.strategy_by_passage_sd,
+              "strategy_by_question_sd": args.strategy_by_question_sd}
+    setting = Setting(**design)
     start = time.perf_counter()
-    result = coverage(args.studies, args.n_boot, args.seed, setting, methods)
-    result["power"] = power(args.studies, args.n_boot, args.seed, Setting(folds=2, **effects))
-    if args.passage_only:
-        result["power_passage_only"] = power(args.studies, args.n_boot, args.seed, Setting(folds=2, **effects),
-                                             resample_questions=False)
+    result = coverage(args.studies, args.n_boot, args.seed, setting)
+    for name in BOOTSTRAPS:  # "power": the report's default; "power_passages_questions": the two-stage one
+        key = "power" if name == DEFAULT_BOOTSTRAP else f"power_{name.replace('-', '_')}"
+        result[key] = power(args.studies, args.n_boot, args.seed, Setting(folds=args.folds, **design), name)
     result["seconds"] = round(time.perf_counter() - start, 1)
-    extra = [f"--{k.replace('_', '-')} {v}" for k, v in effects.items() if v != getattr(Setting, k)]
+    chosen = {**design, "folds": args.folds}
+    defaults = {**asdict(Setting()), "folds": 2}
+    extra = [f"--{k.replace('_', '-')} {' '.join(map(str, v)) if k == 'questions' else v}"
+             for k in DESIGN if (v := chosen[k]) != defaults[k]]
     result["command"] = " ".join([f"python -m benchmarks.bootstrap_coverage --studies {args.studies} --n-boot "
-                                  f"{args.n_boot} --seed {args.seed}"] + extra
-                                 + (["--passage-only"] if args.passage_only else []))
+                                  f"{args.n_boot} --seed {args.seed}"] + extra)
     print(f"{args.studies} simulated studies, true difference 0, {result['mean_questions']:.0f} questions in "
-          f"{setting.passages} passages, 3 seeds; 95% interval of the difference covers 0 in:")
-    labels = {"passage": "passage-level bootstrap (passages, then questions)",
-              "passage_only": "passage-level bootstrap (passages only)", "example": "old example-level bootstrap"}
-    for name in methods:
-        print(f"  {labels[name]:51} {result[f'coverage_{name}_bootstrap']:.1%} "
-              f"(mean width {result[f'mean_width_{name}_bootstrap']} points)")
-    for key in ("power", "power_passage_only"):
-        if key in result:
-            got = result[key]
-            print(f"{key}: {got['setting']['folds']} folds as strata; the stated minimum detectable effect "
-                  f"averages {got['mde']:.1f} points; the interval excludes 0 in {got['detected_at_mde']:.1%} of "
-                  f"studies with that true difference (80% expected) and in {got['detected_at_0']:.1%} at 0 "
-                  f"(5% expected)")
+          f"{setting.passages} passages, {setting.seeds} seeds; 95% interval of the difference covers 0 in:")
+    labels = {"passages": "`passages` (passages, each whole; the report's)",
+              "passages-questions": "`passages-questions` (passages, then questions)",
+              "example": "old example-level bootstrap"}
+    for name in METHODS:
+        key = name.replace("-", "_")
+        print(f"  {labels[name]:51} {result[f'coverage_{key}_bootstrap']:.1%} "
+              f"(mean width {result[f'mean_width_{key}_bootstrap']} points)")
+    for key in ("power", "power_passages_questions"):
+        got = result[key]
+        print(f"{key} (`{got['bootstrap']}`): {got['setting']['folds']} folds as strata; the stated minimum "
+              f"detectable effect averages {got['mde']:.1f} points; the interval excludes 0 in "
+              f"{got['detected_at_mde']:.1%} of studies with that true difference (80% expected) and in "
+              f"{got['detected_at_0']:.1%} at 0 (5% expected)")
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(result, indent=2, sort_keys=True) + "\n", encoding="utf-8")

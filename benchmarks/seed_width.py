@@ -1,11 +1,12 @@
 """Would more subset seeds narrow a paired difference? The leaderboard's own interval of `strategy - baseline` at
 one size, recomputed from committed rows on every subset of the seeds every fold holds there: 1 seed, 2 seeds, ...
 
-The bootstrap resamples passages (within folds) and seeds. If the width falls as seeds are added, seeds buy
-precision; if one seed is already as narrow as all of them, the width is the spread between passages, which
-only more passages (or a reader whose strategies disagree less) can narrow. Beside the widths, how alike the seeds
-split the passages: the correlation between seeds of each passage's summed difference. Nothing is timed, so the
-JSON is a function of the rows and `tests/benchmarks/test_committed_results.py` checks it against them.
+The bootstrap resamples passages (within folds) and seeds, as `decomp leaderboard --bootstrap` names it. If the
+width falls as seeds are added, seeds buy precision; if one seed is already as narrow as all of them, the width is
+the spread between passages, which only more passages (or a reader whose strategies disagree less) can narrow.
+Beside the widths, how alike the seeds split the passages: the correlation between seeds of each passage's summed
+difference. Nothing is timed, so the JSON is a function of the rows and
+`tests/benchmarks/test_committed_results.py` checks it against them.
 
     python -m benchmarks.seed_width --rows leaderboard/runs/drop-cpu-adapted-long --k 16
 """
@@ -21,6 +22,7 @@ import numpy as np
 
 from benchmarks.common import RESULTS, curve_name, write_json
 from decomp.leaderboard.analysis import analyse
+from decomp.leaderboard.model import BOOTSTRAPS, DEFAULT_BOOTSTRAP
 from decomp.leaderboard.rows import load_rows
 
 
@@ -57,7 +59,7 @@ def seed_agreement(rows: list[dict], strategy: str, baseline: str, seeds: list[i
 
 
 def widths(rows: list[dict], *, k: str, baseline: str, n_boot: int, seed: int,
-           resample_questions: bool = True) -> dict:
+           bootstrap: str = DEFAULT_BOOTSTRAP) -> dict:
     at_k = [r for r in rows if str(r["k"]) == k]
     if not at_k:
         raise SystemExit(f"--k {k}: no row at that size")
@@ -69,7 +71,7 @@ def widths(rows: list[dict], *, k: str, baseline: str, n_boot: int, seed: int,
     for n in range(1, len(seeds) + 1):
         for chosen in itertools.combinations(seeds, n):
             board = analyse([r for r in at_k if r["subset_seed"] in chosen], command="seed_width", n_boot=n_boot,
-                            seed=seed, resample_questions=resample_questions)
+                            seed=seed, bootstrap=bootstrap)
             for group in board.groups:
                 for d in group.differences:
                     if d.baseline != baseline:
@@ -87,7 +89,7 @@ def widths(rows: list[dict], *, k: str, baseline: str, n_boot: int, seed: int,
     agreement = {st: seed_agreement(at_k, st, baseline, seeds) for st in sorted(strategies - {baseline, "prior"})}
     return {"k": k, "baseline": baseline, "folds": sorted({r["fold"] for r in at_k}), "seeds": seeds,
             "seeds_left_out": left_out, "n_boot": n_boot, "seed": seed,
-            "resample_questions": resample_questions, "subsets": subsets, "by_n_seeds": by_n,
+            "bootstrap": bootstrap, "subsets": subsets, "by_n_seeds": by_n,
             "passage_agreement_between_seeds": agreement}
 
 
@@ -98,16 +100,15 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("--baseline", default="none", help="the paired baseline strategy (none or prior)")
     parser.add_argument("--n-boot", type=int, default=1000)
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--passages-only", action="store_true",
-                        help="the bootstrap resampling passages only, each with all its questions (not the "
-                             "leaderboard's passages-then-questions)")
+    parser.add_argument("--bootstrap", choices=sorted(BOOTSTRAPS), default=DEFAULT_BOOTSTRAP,
+                        help="what the bootstrap resamples besides seeds, as in `decomp leaderboard --bootstrap`")
     parser.add_argument("--out", type=Path, default=None, help="JSON output (default: benchmarks/results/)")
     args = parser.parse_args(argv)
     if not args.rows.exists():
         raise SystemExit(f"--rows {args.rows}: no such file or folder")
     result = {"rows": str(args.rows), **widths(load_rows(args.rows), k=args.k, baseline=args.baseline,
                                                n_boot=args.n_boot, seed=args.seed,
-                                               resample_questions=not args.passages_only)}
+                                               bootstrap=args.bootstrap)}
     if result["seeds_left_out"]:
         print(f"seeds {result['seeds_left_out']} left out: some fold or strategy lacks them at k={args.k}")
     for s in result["subsets"]:
@@ -118,7 +119,7 @@ def main(argv: list[str] | None = None) -> dict:
               f"(±{b['min']:.2f} to ±{b['max']:.2f} over {b['subsets']} subsets)")
     for strategy, r in result["passage_agreement_between_seeds"].items():
         print(f"{strategy:20} per-passage difference, correlation between seeds: {r}")
-    suffix = "-passages-only" if args.passages_only else ""
+    suffix = "" if args.bootstrap == DEFAULT_BOOTSTRAP else f"-{args.bootstrap}"
     name = f"seed-width-{curve_name(args.rows)}-k{args.k}-vs-{args.baseline}{suffix}.json"
     write_json(args.out or RESULTS / name, result)
     return result

@@ -177,7 +177,7 @@ def build_row(*, run_id: str, config, cell, seed: int, trials: list[dict], best:
               precision: str | None = None, spec: dict) -> dict:
     """One checked result row. `examples` are the evaluation `Example`s: per example the row keeps em/f1
     (0-1), the final predicted answer, its passage group, answer type, question type and QDMR operators,
-    so the leaderboard bootstraps over passages and questions, pairs strategies on the same examples and
+    so the leaderboard bootstraps over passages, pairs strategies on the same examples and
     breaks scores down from the rows alone. `best` is the chosen trial ({number, value}), None untuned.
     `spec` is the run's `RunSpec.to_dict()`: `decomp replay` trains and tests the row again from it alone."""
     from decomp.provenance import git_commit, hardware, package_versions

@@ -1,6 +1,6 @@
 """The leaderboard: `decomp leaderboard --runs <dir> --out leaderboard/` turns curve result rows (and nothing
-else) into learning curves with confidence bands (bootstrapped over seeds, evaluation passages and their
-questions), paired differences against `none` and against the `prior` baseline, the crossover size where
+else) into learning curves with confidence bands (bootstrapped over seeds and evaluation passages), paired
+differences against `none` and against the `prior` baseline, the crossover size where
 decomposition stops helping, breakdowns, the executor's answers on count questions and provenance, as
 Markdown, HTML, CSV and JSON."""
 
@@ -9,6 +9,8 @@ from __future__ import annotations
 import argparse
 import shlex
 from pathlib import Path
+
+from decomp.leaderboard.model import BOOTSTRAPS, DEFAULT_BOOTSTRAP
 
 DEFAULT_BOOT = 1000
 
@@ -23,6 +25,8 @@ def command_line(args: argparse.Namespace) -> str:
         words += ["--n-boot", str(args.n_boot)]
     if args.seed:
         words += ["--seed", str(args.seed)]
+    if args.bootstrap != DEFAULT_BOOTSTRAP:
+        words += ["--bootstrap", args.bootstrap]
     if args.notes:
         words += ["--notes", args.notes]
     return shlex.join(words)
@@ -45,7 +49,7 @@ def build(args: argparse.Namespace):
         except OSError as exc:
             raise ConfigError(f"--notes {args.notes}: {exc.strerror}") from None
     board = analyse(sorted(rows, key=lambda r: r["run_id"]), command=command_line(args), n_boot=args.n_boot,
-                    seed=args.seed)
+                    seed=args.seed, bootstrap=args.bootstrap)
     return rows, board, notes
 
 
@@ -68,6 +72,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--out", required=True, help="folder for README.md, leaderboard.html, CSV, JSON, plots/")
     parser.add_argument("--n-boot", type=int, default=DEFAULT_BOOT, help="bootstrap replicates")
     parser.add_argument("--seed", type=int, default=0, help="bootstrap seed")
+    parser.add_argument("--bootstrap", choices=sorted(BOOTSTRAPS), default=DEFAULT_BOOTSTRAP,
+                        help="what each fold's bootstrap resamples besides seeds: passages, each with all its "
+                             "questions (calibrated; the default), or passages and then the questions within each")
     parser.add_argument("--notes", default=None,
                         help="Markdown file inserted under 'What was run' (hardware, comparison with the paper)")
     parser.set_defaults(run=_run)

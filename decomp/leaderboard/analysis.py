@@ -11,17 +11,18 @@ baseline, `learner: none`) join every panel of their dataset, context and decomp
 is one (fold, subset seed, training seed); rows of the same unit and size are paired across strategies,
 and per-example scores pair by example id. A score is the mean over units of the mean over the run's
 evaluation examples, as a percentage. Its interval is a hierarchical percentile bootstrap (2.5 and 97.5
-percentiles): folds are strata, and each replicate resamples, within each fold, the units with replacement,
-the evaluation passages and then the questions within each drawn passage with replacement; the same resample
-serves every strategy and size in that replicate (decomp.leaderboard.bootstrap), so differences are paired.
+percentiles): folds are strata, and each replicate resamples, within each fold, the units with replacement and
+the evaluation passages with replacement, each with all its questions (or, with `bootstrap="passages-questions"`,
+then the questions within each drawn passage); the same resample serves every strategy and size in that
+replicate (decomp.leaderboard.bootstrap), so differences are paired.
 A score pooled over folds weights each fold by its evaluation questions; a panel of several folds also
 keeps each fold's own points and differences (`FoldTable`). Every difference states its minimum detectable
 effect (80% power at the 5% level) from the standard error of its replicates.
 
-The crossover is defined in CROSSOVER_DEFINITION (the report prints it). Breakdowns resample the passages
-and questions of one kind among themselves, per fold. Gold-vs-predicted differences pair runs of the same
-unit (and examples by id); with no unit in common, the two sides are bootstrapped independently (the
-predicted side from seed + 1).
+The crossover is defined in CROSSOVER_DEFINITION (the report prints it). Breakdowns resample, per fold, the
+passages of the questions of one kind, each with only those questions. Gold-vs-predicted differences pair
+runs of the same unit (and examples by id); with no unit in common, the two sides are bootstrapped
+independently (the predicted side from seed + 1).
 """
 
 from __future__ import annotations
@@ -35,8 +36,18 @@ import numpy as np
 from decomp.curves.rows import context_setting
 from decomp.errors import DataError
 from decomp.hashing import json_digest
-from decomp.leaderboard.bootstrap import Draws, Scores, detectable, interval, over_units, r4, unit_means
+from decomp.leaderboard.bootstrap import (
+    Draws,
+    Scores,
+    detectable,
+    interval,
+    over_units,
+    r4,
+    resamples_questions,
+    unit_means,
+)
 from decomp.leaderboard.model import (
+    DEFAULT_BOOTSTRAP,
     Best,
     Breakdown,
     CorrectAnswers,
@@ -80,13 +91,14 @@ PanelKey = tuple[str, str, str, str, str]  # dataset, context ("" when none), re
 
 
 def analyse(rows: list[dict], *, command: str, n_boot: int = 1000, seed: int = 0,
-            resample_questions: bool = True) -> Leaderboard:
-    """The leaderboard of checked result rows (decomp.leaderboard.rows.load_rows). `resample_questions=False`:
-    the bootstrap draws passages only, each with all its questions (`Draws.resample_questions`)."""
+            bootstrap: str = DEFAULT_BOOTSTRAP) -> Leaderboard:
+    """The leaderboard of checked result rows (decomp.leaderboard.rows.load_rows), its intervals from the
+    `bootstrap` named in decomp.leaderboard.bootstrap.BOOTSTRAPS."""
     if not rows:
         raise DataError("no result rows to analyse")
     if n_boot < 1:
         raise DataError(f"n_boot must be at least 1, got {n_boot}")
+    resample_questions = resamples_questions(bootstrap)
     rows = sorted(rows, key=lambda r: r["run_id"])
     for a, b in zip(rows, rows[1:], strict=False):
         if a["run_id"] == b["run_id"]:
@@ -102,7 +114,7 @@ def analyse(rows: list[dict], *, command: str, n_boot: int = 1000, seed: int = 0
         if found:
             comparisons.append((dataset_label(dataset, context or None), reader, found))
     return Leaderboard(tuple(p.group for p in panels.values()), tuple(comparisons),
-                       _provenance(rows, command, n_boot, seed))
+                       _provenance(rows, command, n_boot, seed, bootstrap))
 
 
 def decomposition_source(row: dict) -> str:
@@ -242,7 +254,7 @@ class _Panel:
     """One group's rows, their bootstrap draws and the records built from them."""
 
     def __init__(self, key: PanelKey, rows: list[dict], n_boot: int, seed: int,
-                 resample_questions: bool = True) -> None:
+                 resample_questions: bool) -> None:
         self.key, self.rows = key, rows
         self.cells: dict[tuple[str, Size], dict[Unit, dict]] = defaultdict(dict)
         for row in rows:
@@ -506,7 +518,7 @@ def _at(sizes: list[Size], i: int) -> Size | None:
 
 
 def _compare_sources(gold: _Panel, predicted: _Panel, n_boot: int, seed: int,
-                     resample_questions: bool = True) -> tuple[SourceComparison, ...]:
+                     resample_questions: bool) -> tuple[SourceComparison, ...]:
     """Predicted minus gold decompositions, F1, for each strategy and size run with both."""
     rows = gold.rows + predicted.rows
     layout = _layout(rows)
@@ -540,7 +552,7 @@ def _side(draws: Draws, runs: list[Scores]) -> _Estimate:
     return _Estimate(*over_units(draws, *unit_means(draws, runs), [r.fold for r in runs]))
 
 
-def _provenance(rows: list[dict], command: str, n_boot: int, seed: int) -> Provenance:
+def _provenance(rows: list[dict], command: str, n_boot: int, seed: int, bootstrap: str) -> Provenance:
     versions: dict[str, set[str]] = defaultdict(set)
     for row in rows:
         for package, version in row["versions"].items():
@@ -552,4 +564,4 @@ def _provenance(rows: list[dict], command: str, n_boot: int, seed: int) -> Prove
         config_hashes=tuple(sorted({r["config_hash"] for r in rows})),
         versions={p: " | ".join(sorted(v)) for p, v in sorted(versions.items())},
         hardware=tuple(sorted({r.get("hardware") or "unrecorded" for r in rows})), n_boot=n_boot, seed=seed,
-        rows_digest=digest)
+        bootstrap=bootstrap, rows_digest=digest)

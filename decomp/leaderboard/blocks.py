@@ -8,7 +8,17 @@ from collections.abc import Iterable
 from dataclasses import dataclass, replace
 
 from decomp.leaderboard.analysis import CROSSOVER_DEFINITION
-from decomp.leaderboard.model import Crossover, CurvePoint, Difference, Group, Interval, Leaderboard, Size, size_key
+from decomp.leaderboard.model import (
+    BOOTSTRAPS,
+    Crossover,
+    CurvePoint,
+    Difference,
+    Group,
+    Interval,
+    Leaderboard,
+    Size,
+    size_key,
+)
 
 METRIC_NAMES = {"em": "EM", "f1": "F1"}
 FEW_SEEDS = 5  # points backed by fewer runs get a warning: their interval over seeds rests on few units
@@ -303,10 +313,10 @@ def _correct_answers_table(group: Group) -> Table:
                  tuple(rows))
 
 
-def _data_sentence(group: Group) -> str:
+def _data_sentence(group: Group, bootstrap: str) -> str:
     """What each point rests on: seeds, evaluation questions and the passages they come from."""
-    text = ("Every number below is a mean with its 95% bootstrap interval `[lo, hi]`, resampling seeds, "
-            "evaluation passages and the questions within them; the tables give each point's evaluation "
+    text = ("Every number below is a mean with its 95% bootstrap interval `[lo, hi]`, resampling seeds and "
+            f"{BOOTSTRAPS[bootstrap]}; the tables give each point's evaluation "
             "questions beside the passages they come from. Run ids per point: `curves.csv`. Each paired "
             "difference states its minimum detectable effect (MDE): the true difference that its interval would "
             "exclude 0 for in 80% of studies like this one (5% two-sided level), 2.80 bootstrap standard errors.")
@@ -375,12 +385,12 @@ def _fits_sentence(group: Group) -> str:
     return text
 
 
-def _group_blocks(group: Group) -> list[Block]:
+def _group_blocks(group: Group, bootstrap: str) -> list[Block]:
     name = slug(group)
     runs = {rid for p in group.points for rid in p.run_ids}
     blocks: list[Block] = [
         Heading(2, group.title),
-        Para(f"{len(runs)} runs. {_data_sentence(group)}"),
+        Para(f"{len(runs)} runs. {_data_sentence(group, bootstrap)}"),
         Bullets(tuple(filter(None, (reading_headline(group), *(headline(group, c) for c in group.crossovers))))),
         Image(f"plots/{name}-curve.svg", f"Learning curves, {group.title}"),
         Heading(3, "Learning curves: EM"),
@@ -460,8 +470,8 @@ def _provenance_blocks(board: Leaderboard) -> list[Block]:
             f"git commits: {', '.join(f'`{c}`' for c in prov.git_commits) or '-'}",
             f"config hashes: {', '.join(f'`{h}`' for h in prov.config_hashes) or '-'}",
             f"hardware: {'; '.join(prov.hardware) or '-'}",
-            f"bootstrap: {prov.n_boot} replicates, seed {prov.seed}, resampling seeds, evaluation passages and the "
-            "questions within them; intervals are 2.5-97.5 percentiles",
+            f"bootstrap: {prov.n_boot} replicates, seed {prov.seed}, `{prov.bootstrap}`, resampling seeds and "
+            f"{BOOTSTRAPS[prov.bootstrap]}; intervals are 2.5-97.5 percentiles",
             f"rows digest (sha256): `{prov.rows_digest or '-'}`",
         )),
         Heading(3, "Versions"),
@@ -488,5 +498,5 @@ def report_blocks(board: Leaderboard, notes: str | None = None) -> list[Block]:
     if notes is not None:
         blocks += [Heading(2, "What was run"), Verbatim(notes)]
     for group in board.groups:
-        blocks += _group_blocks(group)
+        blocks += _group_blocks(group, board.provenance.bootstrap)
     return blocks + _sources_blocks(board) + _provenance_blocks(board)

@@ -1,11 +1,18 @@
-"""The hierarchical bootstrap behind every interval of the leaderboard: over runs, evaluation passages and the
-questions within them, with folds as strata.
+"""The hierarchical bootstrap behind every interval of the leaderboard: over runs and evaluation passages (and,
+on request, the questions within them), with folds as strata.
 
 A "unit" is one (fold, subset seed, training seed) combination; each unit has one row per strategy and size.
-Questions that share a passage are not independent (a reader that misreads a passage misses all of its
-questions), so examples are resampled as a two-stage cluster bootstrap: passages with replacement, then the
-questions of each drawn passage with replacement among themselves. Rows without a passage group (older
-rows) make each question its own passage, which is the plain example-level bootstrap.
+Questions that share a passage are not independent (a reader that misreads a passage misses all of its questions),
+so examples are resampled as a cluster bootstrap (BOOTSTRAPS): the report's default, `passages`, draws P - 1 of a
+fold's P passages with replacement, each with all its questions; `passages-questions` draws P passages and then the
+questions of each drawn passage with replacement among themselves. Resampling the clusters only is the calibrated
+choice (Davison & Hinkley 1997, section 3.8): the spread between passages already holds the spread of the questions
+within them, so drawing questions again counts it twice, and when strategies differ question by question the
+two-stage intervals cover more than 95% (benchmarks/bootstrap_coverage.py). Drawing P - 1 rather than P is Rao &
+Wu's (1988) rescaling bootstrap with m = P - 1: the variance over replicates of a mean of P passages drawn from the
+P observed is (P - 1) / P of the unbiased estimate, too narrow when a fold (or a breakdown's kind of question) has
+few passages; a mean of P - 1 drawn passages gives the unbiased one. Rows without a passage group (older rows) make
+each question its own passage: an example-level bootstrap.
 
 Folds hold disjoint questions and each has its own seeds, so they are strata: units and passages are
 resampled within each fold, never across, and a pooled estimate is the mean of the folds' estimates
@@ -20,7 +27,9 @@ order, as wide as the fold's units (one block of U when the units are given as a
 units of one fold is resampled in replicate b as floor(block[b, :n] * n). The examples of a fold, or of one
 kind within it, are resampled through the P' passages they come from (numbered in sorted order of passage id):
 slot j of replicate b draws passage p = floor(passage_u[b, j] * P') and then its n_p questions (those of the
-kind, in sorted id order) as floor(question_u[b, j, :n_p] * n_p). So every strategy and size with the same
+kind, in sorted id order): all of them once, in slots j < max(P' - 1, 1); or, with `passages-questions`, in
+slots j < P' as floor(question_u[b, j, :n_p] * n_p).
+So every strategy and size with the same
 units and examples gets the same resample in a replicate, and differences computed within a replicate are
 paired.
 """
@@ -33,7 +42,14 @@ from statistics import NormalDist
 
 import numpy as np
 
-from decomp.leaderboard.model import Interval
+from decomp.leaderboard.model import BOOTSTRAPS, Interval
+
+
+def resamples_questions(bootstrap: str) -> bool:
+    """`Draws.resample_questions` for a bootstrap named in BOOTSTRAPS (ValueError naming the choices)."""
+    if bootstrap not in BOOTSTRAPS:
+        raise ValueError(f"bootstrap {bootstrap!r} is not one of {', '.join(BOOTSTRAPS)}")
+    return bootstrap == "passages-questions"
 
 
 @dataclass(frozen=True)
@@ -62,13 +78,13 @@ class Draws:
     question_u: dict[int, np.ndarray]
     _counts: dict = field(default_factory=dict)
     unit_blocks: dict[int, tuple[int, int]] = field(default_factory=dict)  # fold -> (first column, width)
-    # False: each drawn passage brings all its questions once (resampling clusters only, Davison & Hinkley 1997,
-    # 3.8); `question_u` is still drawn, so both settings see the same passages in every replicate
-    resample_questions: bool = True
+    # False (the report's default): P - 1 passages are drawn, each with all its questions once; True: P, and
+    # their questions are drawn again among themselves. The uniforms are drawn alike either way.
+    resample_questions: bool = False
 
     @classmethod
     def make(cls, units: int | Mapping[int, int], passages: dict[int, np.ndarray], n_boot: int, seed: int,
-             resample_questions: bool = True) -> Draws:
+             resample_questions: bool = False) -> Draws:
         """`units`: fold -> its number of units, or a count (one block every fold shares); `passages`: fold ->
         passage number of each example position (`np.arange(n)`: one per question)."""
         widths = dict(sorted(units.items())) if isinstance(units, Mapping) else {}
@@ -97,8 +113,9 @@ class Draws:
 
     def example_counts(self, fold: int, positions: np.ndarray) -> np.ndarray:
         """(n_boot, len(positions)): how often each of these examples of `fold` is drawn in each replicate,
-        resampling their passages and then the questions within each drawn passage (among these examples,
-        a stratum of the fold when they are one kind of example)."""
+        resampling their passages (among these examples, a stratum of the fold when they are one kind of
+        example): P' - 1 of their P', each whole, or, with `resample_questions`, P' and then the questions
+        within each drawn passage."""
         key = (fold, positions.tobytes())
         if key not in self._counts:
             self._counts[key] = self._count(fold, np.asarray(positions))
@@ -111,13 +128,14 @@ class Draws:
         members = np.argsort(local, kind="stable")  # examples grouped by passage, in position order
         starts = np.concatenate([[0], np.cumsum(sizes)[:-1]])
         n_passages, largest = len(sizes), int(sizes.max())
-        picked = (self.passage_u[fold][:, :n_passages] * n_passages).astype(np.int64)  # (B, P')
+        slots = n_passages if self.resample_questions else max(n_passages - 1, 1)  # Rao & Wu: P' - 1 whole
+        picked = (self.passage_u[fold][:, :slots] * n_passages).astype(np.int64)  # (B, slots)
         n_picked = sizes[picked]
         if self.resample_questions:
-            within = (self.question_u[fold][:, :n_passages, :largest] * n_picked[:, :, None]).astype(np.int64)
+            within = (self.question_u[fold][:, :slots, :largest] * n_picked[:, :, None]).astype(np.int64)
         else:
-            within = np.broadcast_to(np.arange(largest), (n_boot, n_passages, largest))
-        drawn = np.arange(largest) < n_picked[:, :, None]  # (B, P', L'): the n_p draws of each slot
+            within = np.broadcast_to(np.arange(largest), (n_boot, slots, largest))
+        drawn = np.arange(largest) < n_picked[:, :, None]  # (B, slots, L'): the n_p draws of each slot
         example = members[np.minimum(starts[picked][:, :, None] + within, m - 1)]
         flat = (example + m * np.arange(n_boot)[:, None, None])[drawn]
         return np.bincount(flat, minlength=m * n_boot).reshape(n_boot, m)

@@ -22,6 +22,12 @@ def dataset_label(dataset: str, context: str | None) -> str:
     return f"{dataset} ({context} context)" if context else dataset
 
 
+# How the examples of each fold are resampled (`decomp leaderboard --bootstrap`), as the report describes it.
+BOOTSTRAPS = {"passages": "evaluation passages, each drawn with all its questions",
+              "passages-questions": "evaluation passages, then the questions within each drawn passage"}
+DEFAULT_BOOTSTRAP = "passages"
+
+
 @dataclass(frozen=True)
 class Interval:
     """A point estimate with its 95% bootstrap percentile interval."""
@@ -33,8 +39,8 @@ class Interval:
 
 @dataclass(frozen=True)
 class CurvePoint:
-    """One strategy at one size: mean over seeds and evaluation examples, CI from the bootstrap over seeds,
-    evaluation passages and the questions within them."""
+    """One strategy at one size: mean over seeds and evaluation examples, CI from the bootstrap over seeds and
+    evaluation passages (Provenance.bootstrap)."""
 
     strategy: str
     k: Size
@@ -212,6 +218,7 @@ class Provenance:
     hardware: tuple[str, ...] = ()
     n_boot: int = 0
     seed: int = 0
+    bootstrap: str = DEFAULT_BOOTSTRAP  # what each fold's bootstrap resamples (decomp.leaderboard.bootstrap.BOOTSTRAPS)
     rows_digest: str = ""  # sha256 of the rows read, in canonical order
 
 

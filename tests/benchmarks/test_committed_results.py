@@ -46,9 +46,10 @@ def test_each_seed_width_result_is_what_its_committed_rows_give(path):
     committed = _load(path)
     fresh = seed_width.widths(load_rows(ROOT / committed["rows"]), k=committed["k"], baseline=committed["baseline"],
                               n_boot=committed["n_boot"], seed=committed["seed"],
-                              resample_questions=committed["resample_questions"])
+                              bootstrap=committed["bootstrap"])
     assert committed == {"rows": committed["rows"], **fresh}, (
-        f"{path.name} is stale: python -m benchmarks.seed_width --rows {committed['rows']} --k {committed['k']}")
+        f"{path.name} is stale: python -m benchmarks.seed_width --rows {committed['rows']} --k {committed['k']} "
+        f"--bootstrap {committed['bootstrap']}")
 
 
 def quoted_but_absent(notes: str, pattern: re.Pattern, figures: set[str]) -> list[str]:

@@ -12,26 +12,30 @@ from tests.leaderboard.test_rows import make_row
 
 
 def test_example_counts_resample_each_stratum_among_itself():
-    draws = Draws.make(3, {0: np.arange(10)}, n_boot=50, seed=1)
-    whole = draws.example_counts(0, np.arange(10))
-    assert whole.shape == (50, 10) and (whole.sum(axis=1) == 10).all()
-    stratum = draws.example_counts(0, np.array([2, 5, 7]))
-    assert stratum.shape == (50, 3) and (stratum.sum(axis=1) == 3).all()
-    assert whole.std() > 0  # a real resample, not the identity
+    """Each question its own passage: a replicate draws P - 1 of P (Rao & Wu), the two-stage bootstrap P."""
+    for resample_questions, less in ((False, 1), (True, 0)):
+        draws = Draws.make(3, {0: np.arange(10)}, n_boot=50, seed=1, resample_questions=resample_questions)
+        whole = draws.example_counts(0, np.arange(10))
+        assert whole.shape == (50, 10) and (whole.sum(axis=1) == 10 - less).all()
+        stratum = draws.example_counts(0, np.array([2, 5, 7]))
+        assert stratum.shape == (50, 3) and (stratum.sum(axis=1) == 3 - less).all()
+        assert whole.std() > 0  # a real resample, not the identity
+        assert (draws.example_counts(0, np.array([4])) == 1).all()  # one passage: nothing to draw but itself
 
 
 def test_resampling_passages_only_brings_each_drawn_passage_whole():
-    """Without the question stage every question of a drawn passage counts once per draw of its passage, and
-    the passages drawn are those of the two-stage resample with the same seed."""
+    """The default: P - 1 passages drawn from the documented uniforms, every question of a drawn passage counted
+    once per draw of its passage; the two-stage resample draws the same first slots, then questions."""
     passages = np.array([0, 0, 0, 1, 2, 2, 3, 3, 3, 3])
-    two = Draws.make(3, {0: passages}, n_boot=200, seed=4).example_counts(0, np.arange(10))
-    one = Draws.make(3, {0: passages}, n_boot=200, seed=4, resample_questions=False).example_counts(0, np.arange(10))
-    per_passage = [np.stack([c[:, passages == p].sum(axis=1) for p in range(4)], axis=1) for c in (two, one)]
-    assert np.array_equal(*per_passage)  # the same passages, as often, in every replicate
-    for p, size in enumerate(np.bincount(passages)):
-        members = one[:, passages == p]
-        assert (members == members[:, :1]).all()  # all its questions, equally often
-        assert np.array_equal(members[:, 0] * size, per_passage[1][:, p])
+    one = Draws.make(3, {0: passages}, n_boot=200, seed=4)  # the default
+    two = Draws.make(3, {0: passages}, n_boot=200, seed=4, resample_questions=True).example_counts(0, np.arange(10))
+    slots = (one.passage_u[0][:, :3] * 4).astype(int)  # 3 of the 4 passages
+    expected = np.stack([(slots == p).sum(axis=1) for p in range(4)], axis=1)  # (B, 4): draws of each passage
+    counts = one.example_counts(0, np.arange(10))
+    for p in range(4):
+        members = counts[:, passages == p]
+        assert (members == expected[:, p:p + 1]).all()  # all its questions, as often as it was drawn
+    assert len(set(counts.sum(axis=1))) > 1  # 3 passages of 1 to 4 questions: sizes vary, the passage is the unit
     assert not (two[:, passages == 3] == two[:, passages == 3][:, :1]).all()  # the two-stage one does resample
 
 
@@ -92,7 +96,7 @@ def test_matches_a_direct_computation_of_the_documented_resampling():
     reps = []
     for b in range(n_boot):
         units = (unit_u[b] * n_seeds).astype(int)
-        examples = (example_u[b] * n_ex).astype(int)
+        examples = (example_u[b, :n_ex - 1] * n_ex).astype(int)  # n - 1 of n (Rao & Wu)
         reps.append(np.mean([scores[u][examples].mean() for u in units]))
     lo, hi = np.percentile(reps, [2.5, 97.5]) * 100
     assert point.f1.mean == pytest.approx(scores.mean() * 100, abs=1e-4)
@@ -135,7 +139,7 @@ def test_passages_are_resampled_whole_then_questions_within_them():
     """Two passages of 3 and 1 questions: each replicate draws 2 passages, then each drawn passage's own
     questions (as many as it has), exactly as the documented draws say."""
     passages = np.array([0, 0, 1, 0])  # positions 0, 1, 3 share passage 0
-    draws = Draws.make(1, {0: passages}, n_boot=300, seed=5)
+    draws = Draws.make(1, {0: passages}, n_boot=300, seed=5, resample_questions=True)
     counts = draws.example_counts(0, np.arange(4))
     rng = np.random.default_rng(5)
     rng.random((300, 1))
@@ -177,54 +181,60 @@ def test_passage_correlated_scores_widen_the_interval():
 
 def test_the_difference_interval_covers_a_true_zero_95_percent_of_the_time():
     """Calibration: 300 simulated studies with passage-correlated scores and a true difference of 0
-    (benchmarks/bootstrap_coverage.py; it also prints the old example-level bootstrap's coverage)."""
+    (benchmarks/bootstrap_coverage.py; it also prints the old example-level bootstrap's coverage). Both
+    passage-level bootstraps; `passages` is the report's."""
     from benchmarks.bootstrap_coverage import Setting, coverage
 
-    got = coverage(300, 400, seed=0, setting=Setting(passages=24, questions=(2, 9)), methods=("passage",))
-    assert 0.92 <= got["coverage_passage_bootstrap"] <= 0.98, got
+    got = coverage(300, 400, seed=0, setting=Setting(passages=24, questions=(2, 9)),
+                   methods=("passages", "passages-questions"))
+    assert 0.92 <= got["coverage_passages_bootstrap"] <= 0.98, got
+    assert 0.92 <= got["coverage_passages_questions_bootstrap"] <= 0.98, got
 
 
-def test_the_stated_detectable_effect_is_detected_80_percent_of_the_time():
+@pytest.mark.parametrize("bootstrap", ["passages", "passages-questions"])
+def test_the_stated_detectable_effect_is_detected_80_percent_of_the_time(bootstrap):
     """Power calibration: 200 simulated studies of two folds (strata), 12 passages and 2 seeds each, with a true
     difference equal to the MDE the design states: the interval excludes 0 in about 80% of them (binomial sd
     2.8 points), and in about 5% with a true difference of 0 (benchmarks/bootstrap_coverage.py, `power`)."""
     from benchmarks.bootstrap_coverage import Setting, power
 
-    got = power(200, 400, seed=0, setting=Setting(folds=2, passages=12, questions=(2, 9), seeds=2))
+    got = power(200, 400, seed=0, setting=Setting(folds=2, passages=12, questions=(2, 9), seeds=2),
+                bootstrap=bootstrap)
+    assert got["bootstrap"] == bootstrap
     assert 0.70 <= got["detected_at_mde"] <= 0.90, got
     assert 0.0 < got["detected_at_0"] <= 0.10, got
     # the MDE a study states does not depend much on the effect it holds: the design has one MDE
     assert got["mde_stated_at_effect"] == pytest.approx(got["mde"], rel=0.1), got
 
 
-def test_the_coverage_benchmark_prints_both_coverages_and_writes_them(tmp_path, capsys):
+def test_the_coverage_benchmark_prints_every_coverage_and_writes_them(tmp_path, capsys):
     import json
 
     from benchmarks.bootstrap_coverage import main
 
     got = main(["--studies", "4", "--n-boot", "100", "--out", str(tmp_path / "cov.json")])
     printed = capsys.readouterr().out
-    assert "passage-level bootstrap" in printed and "old example-level bootstrap" in printed
+    assert "`passages`" in printed and "`passages-questions`" in printed and "old example-level" in printed
     assert "minimum detectable effect" in printed and 0 <= got["power"]["detected_at_mde"] <= 1
     written = json.loads((tmp_path / "cov.json").read_text())
     assert written == json.loads(json.dumps(got)) and 0 <= written["coverage_example_bootstrap"] <= 1
+    assert 0 <= written["coverage_passages_bootstrap"] <= 1 and 0 <= written["coverage_passages_questions_bootstrap"]
     assert written["command"] == "python -m benchmarks.bootstrap_coverage --studies 4 --n-boot 100 --seed 0"
-    assert "power_passage_only" not in written and "coverage_passage_only_bootstrap" not in written
+    assert (got["power"]["bootstrap"], got["power_passages_questions"]["bootstrap"]) == (
+        "passages", "passages-questions")
 
-    effects = main(["--studies", "4", "--n-boot", "100", "--strategy-by-question-sd", "0.8", "--passage-only",
-                    "--out", str(tmp_path / "q.json")])
-    assert "passages only" in capsys.readouterr().out
-    assert effects["setting"]["strategy_by_question_sd"] == 0.8 and effects["power"]["resample_questions"]
-    assert not effects["power_passage_only"]["resample_questions"]
-    assert 0 <= effects["coverage_passage_only_bootstrap"] <= 1
+    effects = main(["--studies", "4", "--n-boot", "100", "--strategy-by-question-sd", "0.8", "--questions", "2",
+                    "9", "--folds", "5", "--out", str(tmp_path / "q.json")])
+    assert effects["setting"]["strategy_by_question_sd"] == 0.8 and tuple(effects["setting"]["questions"]) == (2, 9)
+    assert effects["power"]["setting"]["folds"] == 5 and tuple(effects["power"]["setting"]["questions"]) == (2, 9)
     assert effects["command"] == ("python -m benchmarks.bootstrap_coverage --studies 4 --n-boot 100 --seed 0 "
-                                  "--strategy-by-question-sd 0.8 --passage-only")
+                                  "--questions 2 9 --folds 5 --strategy-by-question-sd 0.8")
 
 
-def test_analyse_can_resample_passages_only():
-    """The same rows, both bootstraps: the same estimates; the passages-only intervals differ, and are narrower
-    here, where the strategies disagree on single questions of each passage (the spread a two-stage resample
-    counts twice)."""
+def test_analyse_resamples_passages_only_unless_asked_for_questions_too():
+    """The same rows, both bootstraps: the same estimates; the default (passages only) intervals differ, and are
+    narrower here, where the strategies disagree on single questions of each passage (the spread a two-stage
+    resample counts twice). The report records which one it ran."""
     rng = np.random.default_rng(0)
     passage_of = {f"q{i}": f"p{i // 5}" for i in range(60)}
     rows = []
@@ -233,18 +243,27 @@ def test_analyse_can_resample_passages_only():
             scores = {q: float(rng.random() < 0.5) for q in passage_of}
             meta = {q: {"passage": p} for q, p in passage_of.items()}
             rows.append(make_row(f"{strategy}-{seed}", scores, strategy=strategy, subset_seed=seed, meta=meta))
-    two = analyse(rows, command="test", n_boot=400)
-    one = analyse(rows, command="test", n_boot=400, resample_questions=False)
+    two = analyse(rows, command="test", n_boot=400, bootstrap="passages-questions")
+    one = analyse(rows, command="test", n_boot=400)
+    assert (one.provenance.bootstrap, two.provenance.bootstrap) == ("passages", "passages-questions")
     (d2,), (d1,) = ([d for d in b.groups[0].differences if d.baseline == "none"] for b in (two, one))
     assert d1.em.mean == d2.em.mean
     assert d1.em.hi - d1.em.lo < d2.em.hi - d2.em.lo and d1.mde_em < d2.mde_em
+    with pytest.raises(ValueError, match="bootstrap 'questions' is not one of passages, passages-questions"):
+        analyse(rows, command="test", n_boot=400, bootstrap="questions")
 
 
-@pytest.mark.parametrize("flag", ["--strategy-by-passage-sd", "--strategy-by-question-sd"])
-def test_the_coverage_benchmark_refuses_a_negative_spread_by_its_flag(flag, tmp_path, capsys):
+@pytest.mark.parametrize(("args", "says"), [
+    (["--strategy-by-passage-sd", "-0.5"], "--strategy-by-passage-sd must be at least 0, got -0.5"),
+    (["--strategy-by-question-sd", "-0.5"], "--strategy-by-question-sd must be at least 0, got -0.5"),
+    (["--passages", "0"], "--passages must be at least 1, got 0"),
+    (["--folds", "0"], "--folds must be at least 1, got 0"),
+    (["--questions", "5", "2"], "--questions must be 1 <= LO <= HI, got 5 2"),
+])
+def test_the_coverage_benchmark_refuses_a_bad_design_by_its_flag(args, says, tmp_path, capsys):
     from benchmarks.bootstrap_coverage import main
 
     with pytest.raises(SystemExit):
-        main(["--studies", "2", flag, "-0.5", "--out", str(tmp_path / "cov.json")])
-    assert f"{flag} must be at least 0, got -0.5" in capsys.readouterr().err
+        main(["--studies", "2", *args, "--out", str(tmp_path / "cov.json")])
+    assert says in capsys.readouterr().err
     assert not (tmp_path / "cov.json").exists()

@@ -66,3 +66,23 @@ def test_missing_and_malformed_rows_are_clear_errors(tmp_path, capsys):
     code, out = run(tmp_path / "bad", tmp_path / "out", capsys)
     assert code == 2 and str(path) in out.err and "row 2" in out.err and "'em'" in out.err
     assert not (tmp_path / "out").exists()  # nothing written from bad rows
+
+
+def test_the_bootstrap_is_chosen_by_flag_and_recorded(tmp_path, capsys):
+    """The default draws passages whole; `--bootstrap passages-questions` is named in the command the report
+    records (so the committed-report check replays it) and in its provenance; an unknown name is refused by its
+    flag before anything is written."""
+    write(tmp_path / "rows" / "results.jsonl", known_rows())
+    boards = {}
+    for name, extra in (("passages", []), ("passages-questions", ["--bootstrap", "passages-questions"])):
+        out = tmp_path / name
+        assert main(["leaderboard", "--runs", str(tmp_path / "rows"), "--out", str(out), "--n-boot", "200",
+                     *extra]) == 0
+        boards[name] = json.loads((out / "leaderboard.json").read_text())["provenance"]
+        assert f"`{name}`" in (out / "README.md").read_text()
+    assert boards["passages"]["bootstrap"] == "passages" and "--bootstrap" not in boards["passages"]["command"]
+    assert boards["passages-questions"]["command"].endswith("--bootstrap passages-questions")
+    with pytest.raises(SystemExit):
+        main(["leaderboard", "--runs", str(tmp_path / "rows"), "--out", str(tmp_path / "bad"), "--bootstrap", "x"])
+    assert "--bootstrap: invalid choice: 'x'" in capsys.readouterr().err
+    assert not (tmp_path / "bad").exists()

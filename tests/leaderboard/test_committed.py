@@ -5,6 +5,7 @@ hold no generated report (a report without its rows cannot be checked)."""
 from __future__ import annotations
 
 import argparse
+import csv
 import json
 import re
 import shlex
@@ -67,8 +68,9 @@ def check_report(root: Path, out: Path) -> None:
     assert not differing, f"committed files differ from what the committed rows give: {differing}"
 
 
-# A mean with its interval as the report writes them ("+4.3 [+1.2, +7.8]"), optionally with its metric between.
-QUOTED_INTERVAL = re.compile(r"([+-]?\d+\.\d)(?: EM| F1)? (\[[+-]?\d+\.\d, [+-]?\d+\.\d\])")
+# A mean with its interval as the report writes them ("+4.3 [+1.2, +7.8]"), optionally with its metric between;
+# a line break of the notes may stand for any space.
+QUOTED_INTERVAL = re.compile(r"([+-]?\d+\.\d)(?:\s+EM|\s+F1)?\s+(\[[+-]?\d+\.\d,\s+[+-]?\d+\.\d\])")
 
 
 def stale_intervals(notes: str, report: str) -> list[str]:
@@ -76,7 +78,40 @@ def stale_intervals(notes: str, report: str) -> list[str]:
     hold: a number left over from rows that have since grown."""
     generated = report.replace(notes.strip(), "")
     return [m.group(0) for m in QUOTED_INTERVAL.finditer(notes)
-            if f"{m.group(1)} {m.group(2)}" not in generated]
+            if f"{m.group(1)} {' '.join(m.group(2).split())}" not in generated]
+
+
+# An EM difference quoted with its minimum detectable effect: "-2.6 [-5.7, +0.6] (MDE 4.6)", or with "EM" and
+# "at k=128" between the interval and the MDE.
+QUOTED_MDE = re.compile(r"([+-]\d+\.\d)\s+(\[[+-]?\d+\.\d,\s+[+-]?\d+\.\d\])(?:\s+EM)?(?:\s+at\s+k=\w+)?\s+"
+                        r"\(MDE\s+(\d+\.\d)\)")
+
+
+def stale_mdes(notes: str, differences: list[dict]) -> list[str]:
+    """MDEs the notes quote beside an EM difference that no row of the report's differences (pooled or per fold)
+    with that difference and interval states."""
+    stated: dict[str, set[str]] = {}
+    for row in differences:
+        em = "{:+.1f} [{:+.1f}, {:+.1f}]".format(*(float(row[f]) for f in ("em", "em_lo", "em_hi")))
+        stated.setdefault(em, set()).add(f"{float(row['mde_em']):.1f}")
+    return [m.group(0) for m in QUOTED_MDE.finditer(notes)
+            if m.group(3) not in stated.get(f"{m.group(1)} {' '.join(m.group(2).split())}", set())]
+
+
+def test_the_notes_quote_the_detectable_effects_the_report_states():
+    notes = (FOLDER / "notes.md").read_text(encoding="utf-8")
+    rows = [row for name in ("differences.csv", "fold_differences.csv")
+            for row in csv.DictReader((FOLDER / name).open(encoding="utf-8"))]
+    assert QUOTED_MDE.search(notes), "the notes quote no MDE beside a difference: the check would pass on anything"
+    assert stale_mdes(notes, rows) == []
+
+
+def test_a_stale_detectable_effect_in_the_notes_is_caught():
+    rows = [{"em": "-2.6226", "em_lo": "-5.6777", "em_hi": "0.5972", "mde_em": "4.6104"}]
+    assert stale_mdes("trails by -2.6 [-5.7, +0.6] (MDE 4.6) at k=16", rows) == []
+    assert stale_mdes("trails by -2.6 [-5.7,\n +0.6] EM at k=16 (MDE 4.6)", rows) == []
+    assert stale_mdes("trails by -2.6 [-5.7, +0.6] (MDE 5.9)", rows) == ["-2.6 [-5.7, +0.6] (MDE 5.9)"]
+    assert stale_mdes("trails by -2.6 [-6.8, +1.6] (MDE 4.6)", rows) == ["-2.6 [-6.8, +1.6] (MDE 4.6)"]
 
 
 def test_the_notes_quote_intervals_the_report_holds():
@@ -91,6 +126,10 @@ def test_a_stale_interval_in_the_notes_is_caught():
     stale = "explicit-hybrid leads by +4.3 EM [+1.4, +7.7] at k=16."
     assert stale_intervals(fresh, report.format(notes=fresh)) == []
     assert stale_intervals(stale, report.format(notes=stale)) == ["+4.3 EM [+1.4, +7.7]"]
+    wrapped = "explicit-hybrid leads by +4.3 EM [+1.4,\n  +7.7] at k=16."  # a line break inside the quote
+    assert stale_intervals(wrapped, report.format(notes=wrapped)) == ["+4.3 EM [+1.4,\n  +7.7]"]
+    fresh_wrapped = "explicit-hybrid leads by +4.3\n  EM [+1.2, +7.8] at k=16."
+    assert stale_intervals(fresh_wrapped, report.format(notes=fresh_wrapped)) == []
 
 
 def test_the_committed_leaderboard_regenerates_from_its_committed_rows(tmp_path, monkeypatch):
