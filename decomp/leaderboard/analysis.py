@@ -93,7 +93,7 @@ PanelKey = tuple[str, str, str, str, str]  # dataset, context ("" when none), re
 def analyse(rows: list[dict], *, command: str, n_boot: int = 1000, seed: int = 0,
             bootstrap: str = DEFAULT_BOOTSTRAP) -> Leaderboard:
     """The leaderboard of checked result rows (decomp.leaderboard.rows.load_rows), its intervals from the
-    `bootstrap` named in decomp.leaderboard.bootstrap.BOOTSTRAPS."""
+    `bootstrap` named in decomp.leaderboard.model.BOOTSTRAPS."""
     if not rows:
         raise DataError("no result rows to analyse")
     if n_boot < 1:
