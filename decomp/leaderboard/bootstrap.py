@@ -22,16 +22,14 @@ fold's, exactly as an unstratified bootstrap gives it.
 One `Draws` holds a whole bootstrap's randomness, drawn once from `np.random.default_rng(seed)` in this order:
 `unit_u`, uniforms of shape (n_boot, U), U the units of all folds; then, per fold in ascending order,
 `passage_u` of shape (n_boot, P) and `question_u` of shape (n_boot, P, L), P the fold's passages and L its
-largest passage's question count. The columns of `unit_u` are split into one block per fold, in ascending
-order, as wide as the fold's units (one block of U when the units are given as a count). A sorted list of n
-units of one fold is resampled in replicate b as floor(block[b, :n] * n). The examples of a fold, or of one
-kind within it, are resampled through the P' passages they come from (numbered in sorted order of passage id):
-slot j of replicate b draws passage p = floor(passage_u[b, j] * P') and then its n_p questions (those of the
-kind, in sorted id order): all of them once, in slots j < max(P' - 1, 1); or, with `passages-questions`, in
-slots j < P' as floor(question_u[b, j, :n_p] * n_p).
-So every strategy and size with the same
-units and examples gets the same resample in a replicate, and differences computed within a replicate are
-paired.
+largest passage's question count. The columns of `unit_u` are split into one block per fold, in ascending order,
+as wide as the fold's units (one block of U when the units are given as a count). A sorted list of n units of
+one fold is resampled in replicate b as floor(block[b, :n] * n). The examples of a fold, or of one kind within
+it, are resampled through the P' passages they come from (numbered in sorted order of passage id): slot j of
+replicate b draws passage p = floor(passage_u[b, j] * P') and then its n_p questions (those of the kind, in
+sorted id order): all of them once, in slots j < max(P' - 1, 1); or, with `passages-questions`, in slots j < P'
+as floor(question_u[b, j, :n_p] * n_p). So every strategy and size with the same units and examples gets the
+same resample in a replicate, and differences computed within a replicate are paired.
 """
 
 from __future__ import annotations

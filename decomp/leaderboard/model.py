@@ -218,7 +218,7 @@ class Provenance:
     hardware: tuple[str, ...] = ()
     n_boot: int = 0
     seed: int = 0
-    bootstrap: str = DEFAULT_BOOTSTRAP  # what each fold's bootstrap resamples (decomp.leaderboard.bootstrap.BOOTSTRAPS)
+    bootstrap: str = DEFAULT_BOOTSTRAP  # what each fold's bootstrap resamples (BOOTSTRAPS above)
     rows_digest: str = ""  # sha256 of the rows read, in canonical order
 
 
